@@ -1,0 +1,63 @@
+"""Pictures of training and evaluation: learning curves and a confusion matrix (matplotlib, no window)."""
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")  # files only: no display is needed or wanted
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path):
+    path = Path(path)
+    tmp = path.with_name("tmp-" + path.name)
+    fig.savefig(tmp, dpi=100)
+    os.replace(tmp, path)
+
+
+def confusion(true, predicted, classes):
+    """Counts: rows are true classes, columns predicted ones (indices into `classes`)."""
+    matrix = np.zeros((classes, classes), np.int64)
+    np.add.at(matrix, (np.asarray(true, int), np.asarray(predicted, int)), 1)
+    return matrix
+
+
+def plot_confusion(matrix, names, path, title):
+    plt = _pyplot()
+    size = 2 + 0.5 * len(names)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(col, row, str(count), ha="center", va="center", fontsize=7,
+                    color="white" if shares[row, col] > 0.5 else "black")
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_curves(history, path):
+    """Loss and accuracy per epoch, training (augmented) against validation."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key in ((left, "loss"), (right, "accuracy")):
+        ax.plot(epochs, history[key], label="training (augmented)")
+        ax.plot(epochs, history["val_" + key], label="validation block")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
