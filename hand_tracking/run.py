@@ -28,7 +28,7 @@ import cv2
 
 from hand_tracking import colors, draw, synthetic
 from hand_tracking.app import App, add_core_args, positive_int, run_main
-from hand_tracking.detect import HandDetector, colour_mask, find_object
+from hand_tracking.detect import ColourLocator, HandLocator
 from hand_tracking.tracker import KalmanTracker
 
 TOOL = "hand_tracking"
@@ -77,20 +77,15 @@ def calibrate(app, image, save_path):
 
 def main(argv=None):
     args = parse_args(argv)
-    ranges = colour_ranges(args)
-    hand = HandDetector() if args.target == "hand" else None
+    hand = args.target == "hand"
+    locate = HandLocator() if hand else ColourLocator(colour_ranges(args))
     tracker = KalmanTracker(max_missing=args.max_missing)
     trail = draw.Trail(args.trail)
     show_mask = False
 
-    with App(TOOL, args, synthetic=synthetic.frames) as app:
+    with App(TOOL, args, synthetic=lambda: synthetic.frames(args.target)) as app:
         for frame in app.frames():
-            if hand:
-                mask = hand.mask(frame.image)
-                detection = hand.detect(mask)
-            else:
-                mask = colour_mask(frame.image, ranges)
-                detection = find_object(mask)
+            mask, detection = locate(frame.image, tracker.expected())
             x, y, radius, state = tracker.update(detection)
             trail.add(x, y)
             fields = {"x": x, "y": y, "radius": radius, "state": state}
@@ -113,7 +108,7 @@ def main(argv=None):
             elif key == "c":
                 trail.clear()
             elif key == "k" and not hand:
-                ranges = calibrate(app, frame.image, args.save_profile) or ranges
+                locate.ranges = calibrate(app, frame.image, args.save_profile) or locate.ranges
                 tracker.reset()
 
 

@@ -35,6 +35,12 @@ def background(rng, width=WIDTH, height=HEIGHT):
     return scene
 
 
+def add_sensor_noise(frame, rng, sigma=6.0):
+    """Per-frame Gaussian noise, as a webcam sensor adds."""
+    noise = rng.normal(0, sigma, frame.shape).astype(np.int16)
+    return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+
+
 def ball_path(i, n):
     """A Lissajous curve over most of the frame."""
     phase = 2 * np.pi * i / n
@@ -57,27 +63,30 @@ def scene(n_frames=300, occlusion=(150, 160), seed=0):
             # Draw at 1/16 px precision so the true centre is not rounded to whole pixels.
             cv2.circle(frame, (int(round(x * 16)), int(round(y * 16))), BALL_RADIUS * 16, BALL_BGR, -1,
                        cv2.LINE_AA, shift=4)
-        yield frame, Truth(x, y, BALL_RADIUS, visible)
+        yield add_sensor_noise(frame, rng), Truth(x, y, BALL_RADIUS, visible)
 
 
-def frames(n_frames=300, seed=0):
-    """Only the images, for --source synthetic."""
-    for frame, _ in scene(n_frames, seed=seed):
+def frames(target="object", n_frames=300, seed=0):
+    """Only the images, for --source synthetic: the ball scene, or the hand scene for --target hand."""
+    for frame, _ in (hand_scene if target == "hand" else scene)(n_frames, seed=seed):
         yield frame
 
 
-def hand_scene(n_frames=120, seed=0):
-    """A skin-coloured hand (palm and one raised finger) moving over a static background.
+def hand_scene(n_frames=120, enter=15, seed=0):
+    """A skin-coloured hand (palm and one raised finger) that enters an empty scene at frame `enter` and moves.
 
-    Yields (frame, (tip_x, tip_y)): the true fingertip."""
+    Yields (frame, (tip_x, tip_y)), the true fingertip, or (frame, None) before the hand enters."""
     rng = np.random.default_rng(seed)
     base = background(rng)
     skin = (120, 160, 225)  # BGR of a light skin tone; inside the YCrCb skin range
     for i in range(n_frames):
         frame = base.copy()
-        cx = 200 + 240 * i / max(1, n_frames - 1)
+        if i < enter:
+            yield add_sensor_noise(frame, rng), None
+            continue
+        cx = 200 + 240 * (i - enter) / max(1, n_frames - enter - 1)
         cy = 320 + 30 * np.sin(i / 10)
         cv2.circle(frame, (int(cx), int(cy)), 55, skin, -1, cv2.LINE_AA)
         cv2.rectangle(frame, (int(cx) - 14, int(cy) - 150), (int(cx) + 14, int(cy) - 30), skin, -1)
         cv2.circle(frame, (int(cx), int(cy) - 150), 14, skin, -1, cv2.LINE_AA)
-        yield frame, (cx, cy - 164)
+        yield add_sensor_noise(frame, rng), (cx, cy - 164)

@@ -27,6 +27,13 @@ class KalmanTracker:
         kf.statePost = np.array([[x], [y], [0], [0]], np.float32)
         return kf
 
+    def expected(self):
+        """(x, y, radius) where the target should be in the next frame, or None when nothing is tracked."""
+        if self.filter is None:
+            return None
+        x, y, vx, vy = self.filter.statePost[:, 0]
+        return float(x + vx), float(y + vy), self.radius
+
     def update(self, detection):
         """Advance one frame with a Detection or None; returns (x, y, radius, state), x/y None when lost."""
         if self.filter is None:
