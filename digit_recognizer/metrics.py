@@ -1,0 +1,77 @@
+"""Accuracy, confusion matrices and the figures that show them (matplotlib, headless), written atomically."""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def confusion_matrix(y_true, y_pred, n_classes=10):
+    """counts[true, predicted]."""
+    counts = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return counts
+
+
+def per_class_accuracy(counts):
+    totals = counts.sum(axis=1)
+    return np.where(totals > 0, np.diag(counts) / np.maximum(totals, 1), np.nan)
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path):
+    path = Path(path)
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    os.replace(tmp, path)
+
+
+def save_confusion_png(counts, path, title):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    ax.imshow(np.log1p(counts), cmap="Blues")
+    for (i, j), c in np.ndenumerate(counts):
+        if c:
+            ax.text(j, i, str(c), ha="center", va="center", fontsize=7,
+                    color="white" if i == j else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def save_learning_curves_png(history, path, title):
+    """history: {"train_loss": [...], "train_accuracy": [...], "val_loss": [...], "val_accuracy": [...]}."""
+    plt = _pyplot()
+    epochs = np.arange(1, len(history["val_accuracy"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    ax_loss.plot(epochs, history["train_loss"], label="train (augmented)")
+    ax_loss.plot(epochs, history["val_loss"], label="validation")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("cross-entropy")
+    ax_loss.legend()
+    ax_acc.plot(epochs, 100 * np.asarray(history["train_accuracy"]), label="train (augmented)")
+    ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), label="validation")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_ylim(max(80.0, 100 * min(history["val_accuracy"]) - 1), 100)
+    ax_acc.legend()
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def write_json(data, path):
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
