@@ -37,8 +37,10 @@ def background(rng, width=WIDTH, height=HEIGHT):
 
 def add_sensor_noise(frame, rng, sigma=6.0):
     """Per-frame Gaussian noise, as a webcam sensor adds."""
-    noise = rng.normal(0, sigma, frame.shape).astype(np.int16)
-    return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    noise = np.empty(frame.shape, np.int16)
+    cv2.randn(noise, 0, sigma)  # several times faster than numpy's normal()
+    cv2.add(noise, frame, noise, dtype=cv2.CV_16S)
+    return cv2.convertScaleAbs(noise.clip(0, 255, out=noise))
 
 
 def ball_path(i, n):
@@ -67,9 +69,11 @@ def scene(n_frames=300, occlusion=(150, 160), seed=0):
 
 
 def frames(target="object", n_frames=300, seed=0):
-    """Only the images, for --source synthetic: the ball scene, or the hand scene for --target hand."""
-    for frame, _ in (hand_scene if target == "hand" else scene)(n_frames, seed=seed):
-        yield frame
+    """Only the images, for --source synthetic: the ball scene (or the hand scene for --target hand), looped
+    until the user quits or --max-frames is reached."""
+    while True:
+        for frame, _ in (hand_scene if target == "hand" else scene)(n_frames, seed=seed):
+            yield frame
 
 
 def hand_scene(n_frames=120, enter=15, seed=0):

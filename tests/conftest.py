@@ -76,8 +76,9 @@ def wait_for_window(display, name, timeout=60):
 def send_key(display, window, key):
     """Type one key (xdotool key name, e.g. 'q', 'Escape', 'space') into a window."""
     env = dict(os.environ, DISPLAY=display)
-    subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, capture_output=True)
-    subprocess.run(["xdotool", "key", "--window", window, key], env=env, check=True)
+    # No window manager runs under Xvfb, so focus the window directly rather than "activate" it.
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True)
+    subprocess.run(["xdotool", "key", key], env=env, check=True)
 
 
 def start_script(script, *args, display=None, env=None):
