@@ -15,7 +15,7 @@ import numpy as np
 from facenet.faces import dlib_model
 
 # Calibrated by `python facenet/evaluate.py --calibrate` (README, "Unknown threshold").
-THRESHOLDS = {"facenet": 1.05, "dlib": 0.55}
+THRESHOLDS = {"facenet": 0.95, "dlib": 0.58}
 
 
 class DlibEmbedder:

@@ -23,6 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python facenet/run.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
 from facenet import draw

@@ -1,0 +1,113 @@
+"""Speed figures for the README, all measured in one run so that their ratios hold on a busy machine.
+
+1. Frames per second of the recognition loop (what run.py does with --no-display, drawing included) on generated
+   640x480 clips with 1, 2 and 3 moving faces: tracked (detect every 5 frames, embed every 15) against
+   detecting and embedding every face on every frame.
+2. The cost of each stage: HOG and MTCNN detection per frame, landmarks, alignment and embedding per face.
+3. Nearest-person matching against 10,000 enrolled people.
+
+Usage:
+    python facenet/benchmark.py                      # both models, 1-3 faces
+    python facenet/benchmark.py --model dlib --frames 60
+
+Keys:
+    none (no window)
+"""
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python facenet/benchmark.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
+import cv2
+import numpy as np
+
+from facenet import draw, faces, synthetic
+from facenet.embedders import load_embedder
+from facenet.people import Gallery
+from facenet.recognizer import Recognizer
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "facenet"
+CLIP_PHOTOS = ["obama_2.jpg", "collins_1.jpg", "biden_1.jpg"]
+ENROLLED = ["obama_1.jpg", "biden_1.jpg", "hopper_1.jpg"]
+
+
+def people_folder(root):
+    for photo in ENROLLED:
+        folder = Path(root) / photo.split("_")[0]
+        folder.mkdir(exist_ok=True)
+        (folder / photo).write_bytes((DATA / photo).read_bytes())
+    return root
+
+
+def clip(n_faces, frames):
+    detector, landmarks = faces.HogDetector(), faces.Landmarks()
+    sprites = [synthetic.face_sprites(faces.read_rgb(DATA / p), detector, landmarks) for p in CLIP_PHOTOS[:n_faces]]
+    return [cv2.cvtColor(img, cv2.COLOR_BGR2RGB) for img, _ in synthetic.clip_frames(sprites, frames, (30, 70))]
+
+
+def loop_fps(recognizer, frames):
+    start = time.perf_counter()
+    for i, rgb in enumerate(frames):
+        results, _ = recognizer.video(rgb, i / 30.0)
+        annotated = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        for result in results:
+            draw.face(annotated, result)
+    return len(frames) / (time.perf_counter() - start)
+
+
+def timed(fn, repeat):
+    fn()  # warm-up (TensorFlow traces on the first call)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat * 1000
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", nargs="+", default=["dlib", "facenet"])
+    parser.add_argument("--frames", type=int, default=90, help="frames per clip (default 90)")
+    parser.add_argument("--faces", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args(argv)
+    clips = {n: clip(n, args.frames) for n in args.faces}
+    one = clips[max(args.faces)][0]
+    detector, landmarks, mtcnn = faces.HogDetector(), faces.Landmarks(), faces.MtcnnDetector()
+    boxes = detector(one)
+    print(f"stage costs on one 640x480 frame with {len(boxes)} faces (ms):")
+    print(f"  HOG detection        {timed(lambda: detector(one), 5):7.1f} per frame")
+    print(f"  MTCNN detection      {timed(lambda: mtcnn(one), 3):7.1f} per frame")
+    print(f"  68 landmarks         {timed(lambda: landmarks(one, boxes[0]), 20):7.1f} per face")
+    face = landmarks(one, boxes[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        people = people_folder(tmp)
+        for spec in args.model:
+            embedder = load_embedder(spec)
+            chip = faces.chip(one, face, embedder.size, embedder.padding)
+            print(f"  {spec} align+embed  {timed(lambda: embedder([faces.chip(one, face, embedder.size, embedder.padding)]), 5):7.1f} per face")
+            for n, frames in clips.items():
+                tracked = Recognizer(embedder, people)
+                fps_tracked = loop_fps(tracked, frames)
+                every = Recognizer(embedder, people, detect_every=1, embed_every=1)
+                fps_every = loop_fps(every, frames)
+                print(f"{spec}, {n} face(s), {len(frames)} frames: tracked {fps_tracked:5.1f} fps "
+                      f"({tracked.embedded} embeddings), every frame {fps_every:5.1f} fps ({every.embedded}), "
+                      f"speed-up x{fps_tracked / fps_every:.1f}")
+            rng = np.random.default_rng(0)
+            for per_person in (1, 5):
+                vectors = rng.normal(size=(10000 * per_person, embedder.dim)).astype(np.float32)
+                gallery = Gallery([f"p{i}" for i in range(10000)], vectors, np.repeat(np.arange(10000), per_person))
+                query = embedder([chip])
+                ms = timed(lambda: gallery.match(query), 50)
+                q3 = np.repeat(query, 3, axis=0)
+                ms3 = timed(lambda: gallery.match(q3), 50) / 3
+                print(f"{spec}: matching against 10,000 people x {per_person} photo(s): {ms:.2f} ms for one face, "
+                      f"{ms3:.2f} ms per face for 3 faces")
+
+
+if __name__ == "__main__":
+    main()
