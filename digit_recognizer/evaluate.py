@@ -1,0 +1,104 @@
+"""Measure the trained models on the MNIST test set (default) or on a folder of labelled digit images.
+
+A folder must hold subfolders 0 ... 9 of images of any size and polarity (dark on light or light on dark);
+they go through the same preprocessing as camera crops. Prints accuracy per model and per class, saves a
+confusion matrix per model, and prints as its last line a JSON object with "accuracy" (of --model, else of the
+best model), "n", "model" and every model's accuracy. The MNIST test set is for this final figure only: model
+selection happens on the validation split in train.py.
+
+Usage:
+    python digit_recognizer/evaluate.py                       # all models, MNIST test set
+    python digit_recognizer/evaluate.py --model deep
+    python digit_recognizer/evaluate.py --data my_digits/     # folder with subfolders 0..9
+    python digit_recognizer/evaluate.py --data other_mnist.npz --out /tmp/eval
+
+Keys:
+    none (command-line only)
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digit_recognizer.metrics import confusion_matrix, per_class_accuracy, save_confusion_png
+from digit_recognizer.mnist import load_mnist
+from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models
+from digit_recognizer.preprocess import to_mnist_batch
+from digit_recognizer.video import IMAGE_EXTENSIONS
+
+TOOL = "evaluate"
+
+
+def load_folder(folder):
+    """Images and labels from folder/0 ... folder/9 (grey, any size); ValueError if there are none."""
+    images, labels = [], []
+    for digit in range(10):
+        sub = folder / str(digit)
+        if not sub.is_dir():
+            continue
+        for path in sorted(sub.iterdir()):
+            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+                continue
+            image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            if image is None:
+                raise ValueError(f"cannot read image {path}")
+            images.append(image)
+            labels.append(digit)
+    if not images:
+        raise ValueError(f"no images in {folder}/0 ... {folder}/9")
+    return images, np.array(labels)
+
+
+def load_data(spec):
+    """(images, labels, name) for --data: None = the shipped MNIST test set, a .npz's test set, or a folder."""
+    if spec is None or str(spec).endswith(".npz"):
+        data = load_mnist(spec)
+        return data["x_test"], data["y_test"].astype(np.int64), "test"
+    folder = Path(spec)
+    if not folder.is_dir():
+        raise ValueError(f"--data {spec}: not a .npz file or a folder")
+    images, labels = load_folder(folder)
+    return images, labels, folder.name or "data"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", help="Keras-layout .npz (its test set) or a folder with subfolders 0..9")
+    parser.add_argument("--model", choices=MODEL_NAMES, help="evaluate only this model")
+    parser.add_argument("--models-dir", default=str(MODELS_DIR))
+    parser.add_argument("--out", help="folder for the confusion matrices (default: --models-dir)")
+    args = parser.parse_args(argv)
+    try:
+        images, labels, name = load_data(args.data)
+        models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
+        out = Path(args.out or args.models_dir)
+        out.mkdir(parents=True, exist_ok=True)
+    except (ValueError, OSError) as exc:
+        print(f"{TOOL}: error: {exc}", file=sys.stderr)
+        return 2
+    x = to_mnist_batch(images)
+    accuracies = {}
+    print(f"{len(labels)} images ({name}); accuracy per class 0 ... 9:")
+    for model_name, model in models.items():
+        predicted = model.predict_proba(x).argmax(axis=1)
+        counts = confusion_matrix(labels, predicted)
+        accuracy = float(np.trace(counts) / counts.sum())
+        accuracies[model_name] = round(accuracy, 4)
+        per_class = " ".join("  -  " if np.isnan(a) else f"{100 * a:5.1f}" for a in per_class_accuracy(counts))
+        print(f"{model_name:>8}: {100 * accuracy:6.2f}%   {per_class}")
+        save_confusion_png(counts, out / f"{model_name}_{name}_confusion.png",
+                           f"{model_name} on {name}: {100 * accuracy:.2f}% of {len(labels)}")
+    chosen = args.model or max(accuracies, key=accuracies.get)
+    print(json.dumps({"accuracy": accuracies[chosen], "n": int(len(labels)), "model": chosen, "data": name,
+                      "models": accuracies}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Recognise handwritten digits from a webcam: draw in the air with a coloured pen, or read digits on paper.
+
+Air mode (default): a coloured pen (blue by default) draws on a blackboard. When the pen has been out of sight
+for --gone seconds, or on space, the drawing is classified by every model, shown with confidences, logged and
+cleared. Paper mode: the digits written inside a region of interest (--roi or drag with the mouse) are
+segmented, read left to right and shown as a number with a confidence per digit.
+
+Usage:
+    python digit_recognizer/run.py                                # air mode, blue pen, camera 0
+    python digit_recognizer/run.py --color green --gone 0.8
+    python digit_recognizer/run.py --mode paper --roi 100,150,440,180
+    python digit_recognizer/run.py --models softmax,shallow,deep  # NumPy models only: no TensorFlow
+    python digit_recognizer/run.py --source clip.mp4 --no-display --log - --output out.avi
+    python digit_recognizer/run.py --source synthetic --no-display --log -   # generated clip, known digits
+
+Keys:
+    space  air: classify the drawing now
+    c      air: clear the blackboard
+    k      air: calibrate the pen colour (select it with the mouse, Enter to accept); the profile is saved
+    mouse  paper: drag a rectangle to set the region of interest
+    m      toggle the mask view (pen mask in air mode, ink in paper mode)
+    q/Esc  quit
+"""
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+
+from digit_recognizer import colors, synth
+from digit_recognizer.app import App, add_core_args, positive_int, run_main
+from digit_recognizer.board import Blackboard
+from digit_recognizer.models import MODELS_DIR, load_models, parse_model_names
+from digit_recognizer.overlay import draw_air_view, draw_paper_view
+from digit_recognizer.paper import binarise, find_digits
+from digit_recognizer.pen import PenLocator
+from digit_recognizer.recognise import Recogniser
+from digit_recognizer.video import ImageSource
+
+TOOL = "digit_recognizer"
+AIR_HELP = "space: classify  c: clear  k: calibrate  m: mask  q: quit"
+PAPER_HELP = "drag: set region  m: ink view  q: quit"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__[__doc__.index("Keys:"):])
+    add_core_args(parser)
+    parser.add_argument("--mode", choices=("air", "paper"), default="air", help="air drawing (default) or paper")
+    parser.add_argument("--models", default="all", help="comma-separated models to run, or 'all' "
+                        "(softmax, shallow, deep, cnn; the CNN needs TensorFlow)")
+    parser.add_argument("--model", help="the model whose answer is logged as `text` (default: cnn if loaded, "
+                        "else the last of --models)")
+    parser.add_argument("--models-dir", default=str(MODELS_DIR), help="folder of trained models")
+    colour = parser.add_mutually_exclusive_group()
+    colour.add_argument("--color", choices=sorted(colors.PRESETS), default="blue", help="pen colour preset")
+    colour.add_argument("--hsv", nargs=6, type=int, metavar=("H", "S", "V", "H", "S", "V"),
+                        help="pen colour as low and high HSV bounds (H 0-179, S/V 0-255)")
+    colour.add_argument("--profile", metavar="JSON", help="pen colour profile saved by calibration (key k)")
+    parser.add_argument("--save-profile", default="hsv_profile.json", metavar="JSON",
+                        help="where calibration saves its profile (never overwritten: a number is added)")
+    parser.add_argument("--gone", type=float, default=0.5, metavar="S",
+                        help="air: classify once the pen has been out of sight this many seconds (default 0.5)")
+    parser.add_argument("--roi", metavar="X,Y,W,H", help="paper: region of interest in pixels "
+                        "(default: the middle 80%% x 50%% of the frame)")
+    parser.add_argument("--stable", type=positive_int, default=3, metavar="N",
+                        help="paper: log a reading once it is the same for N frames (default 3; 1 for images)")
+    args = parser.parse_args(argv)
+    if args.gone < 0:
+        parser.error("--gone must be >= 0")
+    if args.roi is not None:
+        try:
+            args.roi = tuple(int(v) for v in args.roi.split(","))
+        except ValueError:
+            args.roi = ()
+        if len(args.roi) != 4 or min(args.roi[2:]) < 8 or min(args.roi[:2]) < 0:
+            parser.error("--roi must be X,Y,W,H in pixels, with W and H at least 8")
+    return args
+
+
+def colour_ranges(args):
+    if args.hsv:
+        return colors.parse_hsv(args.hsv)
+    if args.profile:
+        return colors.load_profile(args.profile)
+    return colors.PRESETS[args.color]
+
+
+def make_recogniser(args):
+    names = parse_model_names(args.models)
+    primary = args.model or ("cnn" if "cnn" in names else names[-1])
+    if primary not in names:
+        raise ValueError(f"--model {primary} must be one of --models ({', '.join(names)})")
+    return Recogniser(load_models(names, args.models_dir), primary)
+
+
+def calibrate(app, image, save_path):
+    """Let the user draw a box around the pen; learn its HSV range and save it. None if cancelled."""
+    x, y, w, h = cv2.selectROI(app.title, image, showCrosshair=True)
+    if w == 0 or h == 0:
+        return None
+    ranges = colors.learn_ranges(cv2.cvtColor(image[y:y + h, x:x + w], cv2.COLOR_BGR2HSV))
+    print(f"{TOOL}: learnt HSV ranges {ranges}; saved to {colors.save_profile(save_path, ranges)}",
+          file=sys.stderr)
+    return ranges
+
+
+def run_air(app, args, recognise):
+    locate = PenLocator(colour_ranges(args))
+    board = Blackboard()
+    last_seen = None
+    shown = None  # (event fields, 28x28 image) of the last classification, for the side panel
+    show_mask = False
+    key = None
+    for frame in app.frames():
+        mask, pen = locate(frame.image)
+        if pen is not None:
+            board.add(pen.x, pen.y)
+            last_seen = frame.t
+        else:
+            board.lift()
+        pen_gone = pen is None and last_seen is not None and frame.t - last_seen >= args.gone
+        if board.has_digit and (pen_gone or key == " "):
+            crop = board.digit_image()
+            fields = recognise.event_fields(recognise([crop]))
+            app.log("prediction", frame, mode="air", **fields)
+            shown = (fields, crop)
+            board.clear()
+        elif pen_gone or key == "c":
+            board.clear()  # a dot or a slip: too small to be a digit
+        if not (app.display or app.writer):
+            key = None
+            continue
+        view = draw_air_view(frame.image, mask if show_mask else None, board, pen, shown, AIR_HELP)
+        key = app.show(view)
+        if key == "m":
+            show_mask = not show_mask
+        elif key == "k":
+            locate.ranges = calibrate(app, frame.image, args.save_profile) or locate.ranges
+            board.clear()
+
+
+def default_roi(shape):
+    height, width = shape[:2]
+    return (width // 10, height // 4, width * 8 // 10, height // 2)
+
+
+class RoiSelector:
+    """Mouse callback: drag a rectangle to replace the region of interest."""
+
+    def __init__(self):
+        self.start = self.current = self.roi = None
+
+    def __call__(self, event, x, y, flags, param):
+        if event == cv2.EVENT_LBUTTONDOWN:
+            self.start = self.current = (x, y)
+        elif event == cv2.EVENT_MOUSEMOVE and self.start is not None:
+            self.current = (x, y)
+        elif event == cv2.EVENT_LBUTTONUP and self.start is not None:
+            (x0, y0), self.start = self.start, None
+            if abs(x - x0) >= 8 and abs(y - y0) >= 8:
+                self.roi = (min(x, x0), min(y, y0), abs(x - x0), abs(y - y0))
+
+    @property
+    def dragging(self):
+        return None if self.start is None else (*self.start, *self.current)
+
+
+def clip_roi(roi, shape):
+    x, y, w, h = roi
+    height, width = shape[:2]
+    x, y = min(max(0, x), width - 8), min(max(0, y), height - 8)
+    return x, y, min(w, width - x), min(h, height - y)
+
+
+def run_paper(app, args, recognise):
+    selector = RoiSelector()
+    app.mouse_callback = selector
+    stable_needed = 1 if isinstance(app.source, ImageSource) else args.stable
+    candidate, count, logged = None, 0, None
+    show_mask = False
+    for frame in app.frames():
+        roi = clip_roi(selector.roi or args.roi or default_roi(frame.image.shape), frame.image.shape)
+        x, y, w, h = roi
+        digits = find_digits(frame.image[y:y + h, x:x + w])
+        fields = recognise.event_fields(recognise([d.image for d in digits])) if digits else None
+        text = fields["text"] if fields else ""
+        candidate, count = (candidate, count + 1) if text == candidate else (text, 1)
+        if count == stable_needed and text != logged:
+            logged = text
+            if text:
+                boxes = [[d.box[0] + x, d.box[1] + y, d.box[2], d.box[3]] for d in digits]
+                app.log("prediction", frame, mode="paper", boxes=boxes, roi=list(roi), **fields)
+        if not (app.display or app.writer):
+            continue
+        ink = binarise(cv2.cvtColor(frame.image[y:y + h, x:x + w], cv2.COLOR_BGR2GRAY)) if show_mask else None
+        view = draw_paper_view(frame.image, roi, digits, fields, ink, selector.dragging, PAPER_HELP)
+        if app.show(view) == "m":
+            show_mask = not show_mask
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    recognise = make_recogniser(args)
+    synthetic = (lambda: synth.air_clip()[0]) if args.mode == "air" else (lambda: synth.paper_clip())
+    with App(TOOL, args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
+        (run_air if args.mode == "air" else run_paper)(app, args, recognise)
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(TOOL, main))
