@@ -1,6 +1,7 @@
 """hand_tracking: colour ranges, detection, the Kalman tracker, and run.py end to end (headless and in a window)."""
 import os
 import re
+import subprocess
 import time
 
 import cv2
@@ -189,3 +190,34 @@ def test_keys_in_a_real_window(xvfb, tmp_path):
     written = sorted(out.glob("*.png"))
     black = [(cv2.imread(str(path)).max(axis=2) == 0).mean() for path in (written[0], written[-1])]
     assert black[0] < 0.1 and black[1] > 0.9  # the camera view first, the mask view (mostly black) after `m`
+
+
+def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
+    # A still scene: a large green square in the middle of a grey frame, as a long video.
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    cv2.rectangle(frame, (170, 90), (470, 390), (40, 200, 40), -1)
+    clip = tmp_path / "still.avi"
+    write_video(clip, [frame] * 900)
+    profile = tmp_path / "profile.json"
+    proc = start_script(RUN, "--source", clip, "--save-profile", profile, display=xvfb)
+    try:
+        window = wait_for_window(xvfb, "hand_tracking")
+        send_key(xvfb, window, "k")
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=xvfb)
+        # Drag a box well inside the square (the window may add a toolbar above the image).
+        subprocess.run(["xdotool", "mousemove", "--window", window, "260", "200", "mousedown", "1",
+                        "mousemove", "--window", window, "320", "260", "sleep", "0.2",
+                        "mousemove", "--window", window, "380", "300", "mouseup", "1"], env=env, check=True)
+        time.sleep(0.5)
+        send_key(xvfb, window, "Return")
+        time.sleep(1.0)
+        send_key(xvfb, window, "q")
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    ranges = colors.load_profile(str(profile))
+    assert len(ranges) == 1
+    (h_lo, _, _), (h_hi, _, _) = ranges[0]
+    assert h_lo <= 60 <= h_hi and h_hi - h_lo < 30  # green, and nothing like the whole hue circle
+    assert "learnt HSV ranges" in stderr
