@@ -38,7 +38,10 @@ def write_atomic(path, data):
     """Write bytes to `path` through a temporary file in the same folder, so no reader sees half a file."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide enrolled photos from other users
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

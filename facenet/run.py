@@ -28,35 +28,14 @@ import cv2
 
 from facenet import draw
 from facenet.app import App, add_core_args, positive_int, run_main
+from facenet.cli import add_model_args, positive_float
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN
-from facenet.people import DEFAULT_PEOPLE
 from facenet.recognizer import Recognizer
 from facenet.video import ImageSource
 
 TOOL = "facenet"
 HELP = "r: reload people  l: landmarks  q: quit"
-DEFAULT_MODEL = "dlib"  # README "Choosing the default model": same accuracy here, no TensorFlow start-up
-
-
-def positive_float(text):
-    value = float(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
-
-positive_float.__name__ = "positive number"
-
-
-def add_model_args(parser):
-    """The flags that choose the embedding and the people folder; shared by run.py and enroll.py."""
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"facenet, dlib, or a .keras file from train.py (default {DEFAULT_MODEL})")
-    parser.add_argument("--people", default=str(DEFAULT_PEOPLE), metavar="DIR",
-                        help="the people folder, one subfolder of photos per person (default facenet/people)")
-    parser.add_argument("--detector", choices=("hog", "mtcnn"), default="hog",
-                        help="face detector: dlib HOG (default, faster) or MTCNN (more poses)")
 
 
 def parse_args(argv=None):

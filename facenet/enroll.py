@@ -1,0 +1,156 @@
+"""Enrol a person: add aligned face photos to people/<name>/ and compute their embeddings.
+
+From photos, each must show exactly one face (others are refused with a message). From the camera, N aligned
+crops are captured while the person moves their head a little; a crop is taken only when exactly one face with
+open eyes is in view. Photos get new names (never overwriting earlier ones) and are written atomically; the
+embedding cache beside them is updated for the chosen model.
+
+Usage:
+    python facenet/enroll.py --name "Ada Lovelace" --images ada1.jpg ada2.jpg
+    python facenet/enroll.py --name José --images photos/jose/
+    python facenet/enroll.py --name Anna --camera --count 10
+    python facenet/enroll.py --name Anna --camera --source anna.mp4 --no-display
+
+Keys (camera):
+    space  capture now
+    q/Esc  quit
+"""
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python facenet/enroll.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
+import cv2
+
+from facenet import draw, faces
+from facenet.app import App, add_core_args, positive_int, run_main
+from facenet.cli import add_model_args, positive_float
+from facenet.embedders import load_embedder
+from facenet.eyes import EAR_OPEN, face_ear
+from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings, write_atomic
+from facenet.video import IMAGE_EXTENSIONS
+
+TOOL = "facenet"
+MIN_FACE = 80  # pixels: smaller faces make poor enrolment photos
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__[__doc__.index("Keys"):])
+    parser.add_argument("--name", required=True, help="the person's name (any language; no slashes)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--images", nargs="+", metavar="PATH", help="photos or folders of photos")
+    what.add_argument("--camera", action="store_true", help="capture crops from --source (default camera 0)")
+    parser.add_argument("--count", type=positive_int, default=10, metavar="N", help="camera crops (default 10)")
+    parser.add_argument("--interval", type=positive_float, default=0.5, metavar="S",
+                        help="seconds between automatic camera captures (default 0.5)")
+    add_model_args(parser)
+    add_core_args(parser)
+    return parser.parse_args(argv)
+
+
+def aligned_crop(rgb, face):
+    """The enrolment crop: the face aligned on its landmarks with a wide margin, so any model can re-align it."""
+    return faces.chip(rgb, face, faces.ENROL_SIZE, faces.ENROL_PADDING)
+
+
+def save_crop(folder, crop_rgb):
+    path = new_photo_path(folder)
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    if not ok:
+        raise ValueError("cannot encode the photo as JPEG")
+    write_atomic(path, jpeg.tobytes())
+    return path
+
+
+def image_paths(specs):
+    paths = []
+    for spec in map(Path, specs):
+        if spec.is_dir():
+            paths.extend(sorted(p for p in spec.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS))
+        elif spec.is_file():
+            paths.append(spec)
+        else:
+            raise ValueError(f"no such photo or folder: {str(spec)!r}")
+    if not paths:
+        raise ValueError("no photos found in " + ", ".join(map(repr, specs)))
+    return paths
+
+
+def enrol_images(folder, specs, detector, landmarks):
+    saved = []
+    for path in image_paths(specs):
+        try:
+            rgb = faces.read_rgb(path)
+        except ValueError as e:
+            print(f"{TOOL}: refused: {e}", file=sys.stderr)
+            continue
+        found = faces.find_faces(rgb, detector, landmarks)
+        if len(found) != 1:
+            what = "no face" if not found else f"{len(found)} faces"
+            print(f"{TOOL}: refused {str(path)!r}: {what} found, a photo must show exactly one", file=sys.stderr)
+            continue
+        saved.append(save_crop(folder, aligned_crop(rgb, found[0])))
+        print(f"{TOOL}: {path} -> {saved[-1]}", file=sys.stderr)
+    return saved
+
+
+def enrol_camera(folder, args, detector, landmarks):
+    """Capture --count crops; returns their paths."""
+    saved, last = [], None
+    with App(TOOL, args, window_title="facenet enrol") as app:
+        for frame in app.frames():
+            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+            found = [landmarks(rgb, box) for box in detector(rgb)]
+            view = frame.image.copy()
+            if len(found) != 1:
+                advice, ready = ("no face: come closer, face the light" if not found else
+                                 "only one person in view, please"), False
+            elif min(found[0].box[2] - found[0].box[0], found[0].box[3] - found[0].box[1]) < MIN_FACE:
+                advice, ready = "come closer", False
+            elif face_ear(found[0].points) < EAR_OPEN:
+                advice, ready = "open your eyes", False
+            else:
+                advice, ready = "hold still, turn your head slightly between shots", True
+            for face in found:
+                x0, y0, x1, y1 = face.box
+                cv2.rectangle(view, (x0, y0), (x1, y1), draw.GREEN if ready else draw.ORANGE, 2)
+            draw.text(view, f"{len(saved)}/{args.count}  {advice}", (8, 8), (255, 255, 255), size=20)
+            draw.help_line(view, "space: capture now  q: quit")
+            key = app.show(view)
+            due = last is None or frame.t - last >= args.interval
+            if ready and (due or key == " "):
+                path = save_crop(folder, aligned_crop(rgb, found[0]))
+                saved.append(path)
+                last = frame.t
+                app.log("capture", frame, path=str(path), box=list(found[0].box))
+                if len(saved) >= args.count:
+                    break
+    return saved
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    folder = person_dir(args.people, args.name)
+    embedding = Embedding(load_embedder(args.model), faces.make_detector(args.detector), faces.Landmarks())
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.camera:
+        saved = enrol_camera(folder, args, embedding.detector, embedding.landmarks)
+    else:
+        saved = enrol_images(folder, args.images, embedding.detector, embedding.landmarks)
+    if not saved:
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        raise ValueError(f"nothing enrolled for {folder.name!r}")
+    stats = {}
+    vectors = person_embeddings(folder, embedding, stats)
+    print(f"{TOOL}: {folder.name}: {len(saved)} photo(s) added, {len(vectors)} in total, "
+          f"{stats.get('computed', 0)} embedded with {embedding.embedder.name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(TOOL, main))
