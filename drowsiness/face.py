@@ -21,6 +21,8 @@ MODEL_NAME = "shape_predictor_68_face_landmarks.dat"
 BOX_FROM_LANDMARKS = (0.014, -0.095, 1.036, 0.932)
 CROP_MARGIN = 0.6     # crop for verification: the box grown by this fraction of its size on each side
 CROP_FACE_SIZE = 100  # the face is scaled to about this many pixels in the crop (the detector's window is 80)
+MAX_SIZE_CHANGE = (0.85, 1.18)  # landmark box width between two frames, as a ratio
+REFIT_IOU = 0.9       # fit the landmarks again when their box overlaps the box they were fitted in less
 
 
 class ModelError(ValueError):
@@ -93,30 +95,33 @@ class FaceTracker:
     detect_height: frames are scaled to this height for the whole-frame detector (small frames are upscaled,
         so a 176x144 face of 50 pixels grows past the detector's 80-pixel window).
     min_height: frames lower than this are upscaled before the landmarks are fitted (less jitter in the EAR).
-    verify_every / redetect_every: frames between crop checks / whole-frame detections while tracking.
-    max_misses: consecutive failed checks before the face counts as gone.
+    verify_seconds / redetect_seconds: stream time between crop checks / whole-frame detections while
+        tracking (seconds, so a 60 fps camera does not pay four times the detector time of a 15 fps one).
+    max_misses: consecutive failed checks before the face is given up; until a check succeeds again (they run
+        every frame then) no landmarks are reported, so a face turning away gives no false eye closures.
     keep_seconds: a face found again within this time of losing it keeps its track id (and its calibration).
     """
 
-    def __init__(self, predictor, detect_height=320, min_height=360, verify_every=6, redetect_every=45,
+    def __init__(self, predictor, detect_height=320, min_height=360, verify_seconds=0.2, redetect_seconds=1.5,
                  max_misses=4, keep_seconds=2.0):
         for name, value in (("detect_height", detect_height), ("min_height", min_height),
-                            ("verify_every", verify_every), ("redetect_every", redetect_every),
                             ("max_misses", max_misses)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
+        if verify_seconds < 0 or redetect_seconds < 0:
+            raise ValueError("check intervals cannot be negative")
         self.predictor = predictor
         self.detector = dlib.get_frontal_face_detector()
         self.detect_height, self.min_height = detect_height, min_height
-        self.verify_every, self.redetect_every = verify_every, redetect_every
+        self.verify_seconds, self.redetect_seconds = verify_seconds, redetect_seconds
         self.max_misses, self.keep_seconds = max_misses, keep_seconds
         self.track = 0
         self.box = None          # work-image coordinates
         self.points = None
         self.last_seen = None
         self.misses = 0
-        self.since_verify = self.since_detect = 0
-        self.detections = 0      # detector runs, for the benchmark
+        self.verified = self.detected = None  # stream time of the last crop check / whole-frame detection
+        self.detections = self.predictions = 0  # detector and shape-predictor runs, for the benchmark
 
     def reset(self):
         self.box = self.points = None
@@ -133,26 +138,58 @@ class FaceTracker:
             self._start(box, t)
             confirmed = True
         else:
-            self.since_verify += 1
-            self.since_detect += 1
-            if self.since_detect >= self.redetect_every:
+            if t - self.detected >= self.redetect_seconds:
                 confirmed = self._redetect(work, t)
-            elif self.since_verify >= self.verify_every or self.misses:
-                confirmed = self._verify(work)
+            elif t - self.verified >= self.verify_seconds or self.misses:
+                confirmed = self._verify(work, t)
             else:
-                self.box = box_from_landmarks(self.points)
+                self.box = self._follow()
             if self.box is None:
                 return None
-        self.points = np.array([(p.x, p.y) for p in self.predictor(work, _rect(self.box)).parts()], dtype=float)
+        previous = self.points
+        self.points, converged = self._fit(work, self.box, refine=not confirmed)
+        if not converged:  # the face changed a lot since the last frame: ask the detector at once
+            self.points = previous
+            confirmed = self._verify(work, t)
+            if self.box is None:
+                return None
+            if confirmed:
+                self.points, _ = self._fit(work, self.box, refine=False)
+        if self.misses:
+            return None  # followed, but unconfirmed: no measurements until a detector sees the face again
         self.last_seen = t
         return Face(self.track, self.points / scale, tuple(v / scale for v in self.box), confirmed)
+
+    def _follow(self):
+        """The box for this frame: the detector-like box of the last landmarks."""
+        return box_from_landmarks(self.points)
+
+    def _fit(self, work, box, refine):
+        """Landmarks for a box, and whether they can be trusted. A box from the previous frame lags a moving
+        head; when the new landmarks sit off-centre, fitting again from their box converges on the face. A
+        face does not change size between two frames: landmarks that do have lost it."""
+        width = box[2] - box[0]
+        for attempt in range(3 if refine else 1):
+            self.predictions += 1
+            points = np.array([(p.x, p.y) for p in self.predictor(work, _rect(box)).parts()], dtype=float)
+            self.points = points
+            moved = self._follow()
+            if refine and not MAX_SIZE_CHANGE[0] <= (moved[2] - moved[0]) / width <= MAX_SIZE_CHANGE[1]:
+                return points, False
+            if iou(moved, box) >= REFIT_IOU:
+                return points, True
+            box = moved
+        return points, not refine
 
     def _start(self, box, t):
         recent = self.last_seen is not None and t - self.last_seen <= self.keep_seconds
         if not recent:
             self.track += 1
-        self.box, self.misses = box, 0
-        self.since_verify = self.since_detect = 0
+        self._confirm(box, t)
+        self.detected = t
+
+    def _confirm(self, box, t):
+        self.box, self.misses, self.verified = box, 0, t
 
     def _detect_whole(self, work):
         scale = self.detect_height / work.shape[0]
@@ -167,24 +204,24 @@ class FaceTracker:
 
     def _redetect(self, work, t):
         """Whole-frame detection while tracking: confirm the face, or switch to a larger one (a new driver)."""
-        self.since_detect = 0
+        self.detected = t
         boxes = self._detect_whole(work)
         largest = self._largest(boxes)
-        current = box_from_landmarks(self.points)
+        current = self._follow()
         if largest is not None and iou(largest, current) < 0.3 and _area(largest) > 1.2 * _area(current):
             self.last_seen = None  # a different person: a new track
             self._start(largest, t)
             return True
         same = [b for b in boxes if iou(b, current) >= 0.3]
         if same:
-            self.box, self.misses, self.since_verify = max(same, key=lambda b: iou(b, current)), 0, 0
+            self._confirm(max(same, key=lambda b: iou(b, current)), t)
             return True
         return self._missed(current)
 
-    def _verify(self, work):
+    def _verify(self, work, t):
         """Run the detector on a crop around the face; True if it is still there."""
-        self.since_verify = 0
-        current = box_from_landmarks(self.points)
+        self.verified = t
+        current = self._follow()
         size = max(current[2] - current[0], current[3] - current[1])
         margin = CROP_MARGIN * size
         x0, y0 = max(0, int(current[0] - margin)), max(0, int(current[1] - margin))
@@ -200,7 +237,7 @@ class FaceTracker:
                  for b in map(_box, self.detector(crop, 0))]
         same = [b for b in boxes if iou(b, current) >= 0.3]
         if same:
-            self.box, self.misses = max(same, key=lambda b: iou(b, current)), 0
+            self._confirm(max(same, key=lambda b: iou(b, current)), t)
             return True
         return self._missed(current)
 

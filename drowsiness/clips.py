@@ -1,0 +1,135 @@
+"""Clips with known answers, made from the real frames of the carphone test clip (176x144, 29.97 fps).
+
+- the clip enlarged and letterboxed to 640x480 or 1280x720,
+- eye closures and yawns of a known length: a frame with closed eyes (or a wide-open mouth) held for that long
+  between seconds of open-eyed frames,
+- any of these sampled at another frame rate (15 or 60 fps), so durations in seconds can be checked,
+- the face turned upside down (the detector no longer finds it) for a known time.
+
+Usage:
+    python drowsiness/clips.py OUTDIR              # writes the standard set of clips into OUTDIR
+
+Keys:
+    none (no window)
+"""
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python drowsiness/clips.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+import numpy as np
+
+CARPHONE = Path(__file__).resolve().parent.parent / "tests" / "data" / "drowsiness" / "carphone_pristine.mp4"
+CARPHONE_FPS = 30000 / 1001
+OPEN_FRAMES = range(0, 40)  # eyes open, no blink (tests/data/drowsiness/carphone_blinks.json)
+CLOSED_FRAME = 42           # eyes fully closed
+YAWN_FRAME = 60             # mouth wide open, eyes open
+
+
+def read_frames(path=CARPHONE):
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    if not frames:
+        raise ValueError(f"cannot read frames from {str(path)!r}")
+    return frames
+
+
+def fit(image, size):
+    """Scale `image` to the height of `size` (width, height) and centre it on a black frame of that size."""
+    width, height = size
+    scale = height / image.shape[0]
+    scaled = cv2.resize(image, (round(image.shape[1] * scale), height), interpolation=cv2.INTER_CUBIC)
+    if scaled.shape[1] >= width:
+        x = (scaled.shape[1] - width) // 2
+        return scaled[:, x:x + width].copy()
+    canvas = np.zeros((height, width, 3), np.uint8)
+    x = (width - scaled.shape[1]) // 2
+    canvas[:, x:x + scaled.shape[1]] = scaled
+    return canvas
+
+
+def _open_frame(frames, seconds):
+    """Open-eyed frames played back and forth, so the face moves as in real footage."""
+    n = len(OPEN_FRAMES)
+    step = int(seconds * CARPHONE_FPS) % (2 * n - 2)
+    return frames[OPEN_FRAMES[step if step < n else 2 * n - 2 - step]]
+
+
+def scripted(frames, segments, fps, size=None):
+    """Frames at `fps` for a list of (kind, seconds) segments: "open" (moving, open eyes), "closed", "yawn",
+    "away" (face upside down). Returns the images and the start time of each segment."""
+    images, starts, t0 = [], [], 0.0
+    for kind, seconds in segments:
+        starts.append(t0)
+        for i in range(int(np.ceil((t0 + seconds) * fps - 1e-9)) - int(np.ceil(t0 * fps - 1e-9))):
+            t = (int(np.ceil(t0 * fps - 1e-9)) + i) / fps
+            if kind == "open":
+                image = _open_frame(frames, t)
+            elif kind == "closed":
+                image = frames[CLOSED_FRAME]
+            elif kind == "yawn":
+                image = frames[YAWN_FRAME]
+            elif kind == "away":
+                image = cv2.flip(_open_frame(frames, t), -1)
+            else:
+                raise ValueError(f"unknown segment kind {kind!r}")
+            images.append(fit(image, size) if size else image)
+        t0 += seconds
+    return images, starts
+
+
+def write_video(path, images, fps):
+    """An MJPG .avi (decodable everywhere OpenCV is), written under a temporary name and renamed."""
+    path = Path(path)
+    height, width = images[0].shape[:2]
+    fd, partial = tempfile.mkstemp(suffix=".avi", dir=path.parent)
+    os.close(fd)
+    writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    if not writer.isOpened():
+        os.unlink(partial)
+        raise ValueError(f"cannot write video {str(path)!r}")
+    for image in images:
+        writer.write(image)
+    writer.release()
+    os.replace(partial, path)
+    return path
+
+
+def write_standard_set(folder, frames=None):
+    """The clips the benchmark and the README use; returns {name: path}."""
+    frames = frames or read_frames()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for size in ((640, 480), (1280, 720)):
+        name = f"carphone_{size[0]}x{size[1]}.avi"
+        out[name] = write_video(folder / name, [fit(f, size) for f in frames], CARPHONE_FPS)
+    for fps in (15, 30, 60):
+        images, _ = scripted(frames, [("open", 3.5), ("closed", 1.5), ("open", 1.0), ("yawn", 2.0),
+                                      ("open", 1.0), ("away", 3.0), ("open", 1.0)], fps)
+        name = f"scripted_{fps}fps.avi"
+        out[name] = write_video(folder / name, images, fps)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("outdir", help="folder for the clips")
+    args = parser.parse_args(argv)
+    for name, path in write_standard_set(args.outdir).items():
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
