@@ -1,0 +1,1 @@
+"""Devanagari handwritten character recognition (DHCD, 46 classes): data, training, evaluation and air-writing."""

@@ -1,0 +1,67 @@
+"""Load the shipped (or any) model and classify DHCD-format images.
+
+TensorFlow is imported only when a model is loaded (~5 s), and single images go through a traced `tf.function`
+instead of `model.predict`, which costs ~100 ms a call in a frame loop.
+"""
+from pathlib import Path
+
+import numpy as np
+
+from devanagari.classes import CLASSES, NUM_CLASSES
+from devanagari.preprocess import SIZE
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "devanagari_cnn.keras"
+
+
+class ModelError(ValueError):
+    """A missing, unreadable or incompatible model file."""
+
+
+def load_model(path=DEFAULT_MODEL):
+    """The Keras model at `path`; ModelError when it is missing, corrupt or has the wrong shape."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model not found: {path} (train one with devanagari/train.py)")
+    import keras  # lazily: importing TensorFlow costs seconds
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # keras raises many types for a damaged archive
+        raise ModelError(f"cannot load model {path}: {str(exc).splitlines()[0][:200]}") from None
+    if tuple(model.input_shape[1:]) != (SIZE, SIZE, 1) or model.output_shape[-1] != NUM_CLASSES:
+        raise ModelError(f"{path}: expected input (32, 32, 1) and {NUM_CLASSES} outputs, got "
+                         f"{model.input_shape} -> {model.output_shape}")
+    return model
+
+
+class Classifier:
+    """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images."""
+
+    def __init__(self, model_path=DEFAULT_MODEL):
+        import tensorflow as tf
+        self.model = load_model(model_path)
+        self.path = Path(model_path)
+        self._one = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+        self._one(tf.zeros((1, SIZE, SIZE, 1), tf.float32))  # trace now, not on the first character
+
+    def probabilities(self, image):
+        """Class probabilities (46,) of one 32x32 image."""
+        x = np.asarray(image, np.float32).reshape(1, SIZE, SIZE, 1)
+        return self._one(x).numpy()[0]
+
+    def probabilities_batch(self, images, batch_size=256):
+        """Class probabilities (N, 46) of many 32x32 images."""
+        images = np.asarray(images, np.float32).reshape(-1, SIZE, SIZE, 1)
+        out = [self.model(images[i:i + batch_size], training=False).numpy()
+               for i in range(0, len(images), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+
+    def classify(self, image, k=3):
+        """The top-k of one image as [{"label", "char", "translit", "confidence"}], best first."""
+        return top_k(self.probabilities(image), k)
+
+
+def top_k(probs, k=3):
+    """The k most probable classes of a probability vector, best first."""
+    order = np.argsort(probs)[::-1][:k]
+    return [{"label": CLASSES[i].folder, "char": CLASSES[i].char, "translit": CLASSES[i].translit,
+             "confidence": round(float(probs[i]), 4)} for i in order]

@@ -1,0 +1,125 @@
+"""Generate a synthetic DHCD-format data set from Devanagari fonts, split by font family.
+
+Every one of the 46 DHCD classes is rendered from the installed Devanagari fonts (Debian font packages and PyPI
+`fontpkg-*` packages, see README.md) with handwriting-like distortions, and written in the official DHCD layout:
+`OUT/Train/<class>/*.png`, `OUT/Test/<class>/*.png`, plus `OUT/Val/` for model selection. The families of each
+split are disjoint, so Test measures how well the model reads letter shapes it never saw. `OUT/fonts.json` records
+the families, faces and skipped (face, class) pairs.
+
+Usage:
+    python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 700]
+        [--val-per-class 100] [--test-per-class 150] [--test-families "Lohit Devanagari,Mukta,..."]
+        [--val-families "Gargi,Baloo 2"] [--seed 0] [--list-fonts]
+
+Keys:
+    none (command-line tool)
+"""
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from devanagari.classes import CLASSES
+from devanagari.dataset import write_split
+from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, require_raqm, split_families
+from devanagari.synth import Generator
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (must not exist unless --force)")
+    p.add_argument("--train-per-class", type=int, default=700)
+    p.add_argument("--val-per-class", type=int, default=100)
+    p.add_argument("--test-per-class", type=int, default=150)
+    p.add_argument("--test-families", default=TEST_FAMILIES, help="comma-separated held-out families")
+    p.add_argument("--val-families", default=VAL_FAMILIES, help="comma-separated validation families")
+    p.add_argument("--max-faces", type=int, default=6, help="faces (weights/widths) used per family")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--list-fonts", action="store_true", help="list the Devanagari families found and exit")
+    args = p.parse_args(argv)
+    for name in ("train_per_class", "val_per_class", "test_per_class", "max_faces"):
+        if getattr(args, name) < 0:
+            p.error(f"--{name.replace('_', '-')} must be >= 0")
+    return args
+
+
+def names(csv):
+    return [n.strip() for n in csv.split(",") if n.strip()]
+
+
+def write_generated(out, split, generator, per_class, seed):
+    """per_class samples of every class from `generator` into OUT/split; returns counts per family."""
+    from tqdm import tqdm
+    counts = {}
+    for cls in tqdm(CLASSES, desc=split, unit="class", file=sys.stderr):
+        images = []
+        for _ in range(per_class):
+            image, face = generator.sample(cls.index)
+            images.append(image)
+            counts[face.family] = counts.get(face.family, 0) + 1
+        write_split(out, split, images, [cls.index] * per_class)
+    return counts
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        require_raqm()
+        families = discover_families(args.max_faces)
+        if args.list_fonts:
+            for key, fam in families.items():
+                print(f"{fam.name} ({fam.source}): {', '.join(f.name for f in fam.faces)}")
+            return 0
+        train, val, test = split_families(families, names(args.test_families), names(args.val_families))
+    except FontError as exc:
+        print(f"devanagari: error: {exc}", file=sys.stderr)
+        return 2
+    if args.out.exists() and any(args.out.iterdir()) and not args.force:
+        print(f"devanagari: error: {args.out} exists and is not empty (use --force to replace it)", file=sys.stderr)
+        return 2
+    tmp = args.out.with_name(args.out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    start = time.time()
+    meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
+            "seed": args.seed, "splits": {}}
+    plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
+            ("Test", test, args.test_per_class)]
+    for offset, (split, keys, per_class) in enumerate(plan):
+        if per_class == 0 or not keys:
+            continue
+        faces = [face for key in keys for face in families[key].faces]
+        try:
+            generator = Generator(faces, seed=args.seed * 10 + offset)
+        except ValueError as exc:
+            print(f"devanagari: error: {split}: {exc}", file=sys.stderr)
+            return 2
+        counts = write_generated(tmp, split, generator, per_class, args.seed)
+        meta["splits"][split] = {
+            "families": sorted(families[k].name for k in keys),
+            "faces": [f.name for f in faces],
+            "per_class": per_class,
+            "images_per_family": dict(sorted(counts.items())),
+            "skipped": [f"{face}: {cls}: {why}" for face, cls, why in generator.skipped],
+        }
+        print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
+              file=sys.stderr)
+    (tmp / "fonts.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    tmp.rename(args.out)
+    print(f"devanagari: wrote {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

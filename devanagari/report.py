@@ -1,0 +1,112 @@
+"""Accuracy figures and plots shared by train.py and evaluate.py: confusion matrix, per-class accuracy, the most
+confused pairs, learning curves. Plots use matplotlib's Agg backend (no display needed) and are written atomically.
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from devanagari.classes import CLASSES, NUM_CLASSES
+
+
+def confusion_matrix(labels, predictions, num_classes=NUM_CLASSES):
+    """counts[true, predicted]."""
+    cm = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(cm, (np.asarray(labels), np.asarray(predictions)), 1)
+    return cm
+
+
+def per_class_accuracy(cm):
+    """{folder: accuracy} for the classes that occur in the data."""
+    totals = cm.sum(axis=1)
+    return {CLASSES[i].folder: round(float(cm[i, i] / totals[i]), 4) for i in range(len(cm)) if totals[i]}
+
+
+def most_confused(cm, k=10):
+    """The k largest off-diagonal cells: [{"true", "predicted", "count"}], true/predicted as class folders."""
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(off, axis=None)[::-1][:k]
+    pairs = []
+    for flat in order:
+        t, p = np.unravel_index(flat, off.shape)
+        if off[t, p] == 0:
+            break
+        pairs.append({"true": CLASSES[t].folder, "predicted": CLASSES[p].folder, "count": int(off[t, p])})
+    return pairs
+
+
+def _atomic_save(fig, path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
+    os.close(fd)
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.replace(tmp, path)
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_confusion(cm, path, title):
+    """Row-normalised confusion matrix as a PNG; axes labelled with transliterations (matplotlib's default
+    fonts cannot draw Devanagari)."""
+    plt = _pyplot()
+    rows = cm.sum(axis=1, keepdims=True)
+    norm = np.divide(cm, rows, out=np.zeros(cm.shape, float), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(11, 10))
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    names = [c.translit for c in CLASSES][:len(cm)]
+    ax.set_xticks(range(len(cm)), names, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(cm)), names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    for t, p in zip(*np.nonzero(cm)):
+        if t != p:  # mark every confusion, however small, so rare mistakes are visible
+            ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=5, color="red")
+    _atomic_save(fig, path)
+    plt.close(fig)
+
+
+def plot_curves(history, path):
+    """Loss and accuracy per epoch (train and validation) as a PNG."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            if prefix + key in history:
+                values = history[prefix + key]
+                ax.plot(range(1, len(values) + 1), values, style, label=(prefix or "train_") + key)
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+    _atomic_save(fig, path)
+    plt.close(fig)
+
+
+def write_json(data, path):
+    """Write a JSON file atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def summary(labels, predictions, k=10):
+    """accuracy, n, per-class accuracy and the most confused pairs of a set of predictions."""
+    cm = confusion_matrix(labels, predictions)
+    return cm, {
+        "accuracy": round(float(np.mean(np.asarray(labels) == np.asarray(predictions))), 4),
+        "n": int(len(labels)),
+        "per_class": per_class_accuracy(cm),
+        "most_confused": most_confused(cm, k),
+    }

@@ -1,0 +1,224 @@
+"""Train the Devanagari CNN on any DHCD-layout folder (real DHCD or the synthetic set) or on characters generated
+on the fly from fonts.
+
+Writes the best model by validation accuracy (`--out`, .keras) and, beside it, `<name>.metrics.json` (history,
+validation accuracy, per-class accuracy, most confused pairs), `<name>.curves.png` (learning curves) and
+`<name>.confusion_val.png`. Validation data: `DIR/Val/` when it exists, otherwise a stratified `--val-fraction`
+of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
+
+Usage:
+    python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 16] [--out MODEL.keras]
+    python devanagari/train.py --data train.csv            # the CSV export (validation split off it)
+    python devanagari/train.py --synthetic [--per-epoch 23000]   # fresh synthetic characters every epoch
+    Real DHCD:  python devanagari/train.py --data DevanagariHandwrittenCharacterDataset --width 32 --epochs 30 \
+                    --out devanagari/models/dhcd_cnn.keras
+
+Keys:
+    Ctrl+C stops training; the best model so far is kept
+"""
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from devanagari.classes import NUM_CLASSES
+from devanagari.classifier import DEFAULT_MODEL, ModelError, load_model
+from devanagari.dataset import DatasetError, find_split, load
+from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, split_families
+from devanagari.report import plot_confusion, plot_curves, summary, write_json
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, help="DHCD-layout folder (Train/, optional Val/) or a CSV export")
+    src.add_argument("--synthetic", action="store_true", help="generate training characters from fonts")
+    p.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="model file to write (.keras)")
+    p.add_argument("--force", action="store_true", help="replace an existing model file")
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--width", type=int, default=16, help="filters of the first block (network width)")
+    p.add_argument("--lr", type=float, default=2e-3, help="initial Adam learning rate")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="used when the data has no Val/ split")
+    p.add_argument("--max-per-class", type=int, default=0, help="use at most N training images per class")
+    p.add_argument("--per-epoch", type=int, default=23000, help="--synthetic: characters per epoch")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.out.suffix != ".keras":
+        p.error("--out must end in .keras")
+    for name in ("epochs", "batch_size", "width", "per_epoch"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be >= 1")
+    if not 0 < args.val_fraction < 1:
+        p.error("--val-fraction must lie between 0 and 1")
+    return args
+
+
+def stratified_split(labels, fraction, rng):
+    """Index arrays (train, val) with `fraction` of every class in val."""
+    train, val = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_val = max(1, int(round(len(idx) * fraction))) if len(idx) > 1 else 0
+        val.extend(idx[:n_val])
+        train.extend(idx[n_val:])
+    return np.asarray(train), np.asarray(val)
+
+
+def cap_per_class(labels, cap, rng):
+    keep = [rng.permutation(np.flatnonzero(labels == c))[:cap] for c in np.unique(labels)]
+    return np.sort(np.concatenate(keep))
+
+
+def load_data(args, rng):
+    """((x_train, y_train), (x_val, y_val), description) from --data."""
+    if args.data.suffix.lower() == ".csv":
+        x, y = load(args.data)
+        has_val = False
+    else:
+        x, y = load(args.data, "Train")
+        try:
+            x_val, y_val = load(find_split(args.data, "Val"), require_all=False)
+            has_val = True
+        except DatasetError:
+            has_val = False
+    if not has_val:
+        train_idx, val_idx = stratified_split(y, args.val_fraction, rng)
+        x, y, x_val, y_val = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+    if args.max_per_class:
+        keep = cap_per_class(y, args.max_per_class, rng)
+        x, y = x[keep], y[keep]
+    missing = sorted(set(range(NUM_CLASSES)) - set(y.tolist()))
+    if missing:
+        raise DatasetError(f"{args.data}: training data lacks {len(missing)} classes")
+    how = "Val/" if has_val else f"{args.val_fraction:.0%} of the training data"
+    return (x, y), (x_val, y_val), f"{args.data} ({len(y)} training images, validation: {how})"
+
+
+def synthetic_data(args):
+    """(keras PyDataset of fresh training characters, fixed validation set, description) from the fonts."""
+    import keras
+    from devanagari.synth import Generator
+    families = discover_families()
+    train, val, _ = split_families(families, TEST_FAMILIES.split(","), VAL_FAMILIES.split(","))
+    train_gen = Generator([f for k in train for f in families[k].faces], seed=args.seed)
+    val_gen = Generator([f for k in val for f in families[k].faces], seed=args.seed + 1)
+    x_val, y_val = val_gen.batch(100 * NUM_CLASSES)
+
+    class Fresh(keras.utils.PyDataset):
+        def __len__(self):
+            return args.per_epoch // args.batch_size
+
+        def __getitem__(self, i):
+            x, y = train_gen.batch(args.batch_size)
+            return x[..., None].astype(np.float32), y
+
+    names = ", ".join(families[k].name for k in train)
+    return Fresh(), (x_val, y_val), f"synthetic from fonts {names}; validation: {VAL_FAMILIES}"
+
+
+class TimeLimit:
+    """Keras callback factory: stop after `minutes` (checked at the end of each epoch)."""
+
+    @staticmethod
+    def make(minutes):
+        import keras
+
+        class _TimeLimit(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.start = time.time()
+
+            def on_epoch_end(self, epoch, logs=None):
+                if minutes and time.time() - self.start > 60 * minutes:
+                    print(f"devanagari: time limit of {minutes} min reached after epoch {epoch + 1}",
+                          file=sys.stderr)
+                    self.model.stop_training = True
+
+        return _TimeLimit()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.out.exists() and not args.force:
+        print(f"devanagari: error: {args.out} exists (use --force to replace it)", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
+    try:
+        if args.synthetic:
+            train_data, (x_val, y_val), description = synthetic_data(args)
+        else:
+            (x, y), (x_val, y_val), description = load_data(args, rng)
+    except (DatasetError, FontError) as exc:
+        print(f"devanagari: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"devanagari: training on {description}", file=sys.stderr)
+
+    import keras
+    from devanagari.model import build_model
+    keras.utils.set_random_seed(args.seed)
+    model = build_model(width=args.width)
+    model.compile(optimizer=keras.optimizers.Adam(args.lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    best = args.out.with_name(args.out.stem + ".partial.keras")
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(str(best), monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=4),
+        TimeLimit.make(args.max_minutes),
+    ]
+    x_val4 = x_val[..., None].astype(np.float32)
+    fit_args = dict(epochs=args.epochs, validation_data=(x_val4, y_val), callbacks=callbacks,
+                    verbose=1 if sys.stderr.isatty() else 2)
+    start = time.time()
+    try:
+        if args.synthetic:
+            history = model.fit(train_data, **fit_args)
+        else:
+            history = model.fit(x[..., None].astype(np.float32), y, batch_size=args.batch_size, shuffle=True,
+                                **fit_args)
+        history = history.history
+    except KeyboardInterrupt:
+        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
+        history = model.history.history if model.history else {}
+    seconds = time.time() - start
+    if not best.exists():
+        print("devanagari: error: training ended before the first epoch finished", file=sys.stderr)
+        return 2
+    try:
+        model = load_model(best)
+    except ModelError as exc:
+        print(f"devanagari: error: {exc}", file=sys.stderr)
+        return 2
+    os.replace(best, args.out)
+
+    probs = model.predict(x_val4, batch_size=512, verbose=0)
+    cm, val = summary(y_val, probs.argmax(1))
+    stem = args.out.with_suffix("")
+    plot_curves(history, f"{stem}.curves.png")
+    plot_confusion(cm, f"{stem}.confusion_val.png", f"validation: accuracy {val['accuracy']:.4f}, n={val['n']}")
+    metrics = {
+        "model": str(args.out), "data": description, "width": args.width, "params": model.count_params(),
+        "epochs_run": len(history.get("loss", [])), "train_seconds": round(seconds, 1),
+        "command": "python devanagari/train.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.items()},
+        "val_accuracy": val["accuracy"], "val_n": val["n"], "val_per_class": val["per_class"],
+        "val_most_confused": val["most_confused"],
+    }
+    write_json(metrics, f"{stem}.metrics.json")
+    print(f"devanagari: validation accuracy {val['accuracy']:.4f} (n={val['n']}); model {args.out}",
+          file=sys.stderr)
+    shutil.rmtree(best, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
