@@ -19,8 +19,8 @@ MODEL_NAME = "shape_predictor_68_face_landmarks.dat"
 # height), measured on the carphone clip; feeding the shape predictor boxes shaped like the ones it was trained
 # on keeps frame-to-frame tracking from drifting.
 BOX_FROM_LANDMARKS = (0.014, -0.095, 1.036, 0.932)
-CROP_MARGIN = 0.6     # crop for verification: the box grown by this fraction of its size on each side
-CROP_FACE_SIZE = 100  # the face is scaled to about this many pixels in the crop (the detector's window is 80)
+CROP_MARGIN = 0.35    # crop for verification: the box grown by this fraction of its size on each side
+CROP_FACE_SIZE = 90   # the face is scaled to about this many pixels in the crop (the detector's window is 80)
 MAX_SIZE_CHANGE = (0.85, 1.18)  # landmark box width between two frames, as a ratio
 REFIT_IOU = 0.9       # fit the landmarks again when their box overlaps the box they were fitted in less
 
@@ -102,7 +102,7 @@ class FaceTracker:
     keep_seconds: a face found again within this time of losing it keeps its track id (and its calibration).
     """
 
-    def __init__(self, predictor, detect_height=320, min_height=360, verify_seconds=0.2, redetect_seconds=1.5,
+    def __init__(self, predictor, detect_height=320, min_height=360, verify_seconds=0.5, redetect_seconds=3.0,
                  max_misses=4, keep_seconds=2.0):
         for name, value in (("detect_height", detect_height), ("min_height", min_height),
                             ("max_misses", max_misses)):
@@ -171,15 +171,30 @@ class FaceTracker:
         width = box[2] - box[0]
         for attempt in range(3 if refine else 1):
             self.predictions += 1
-            points = np.array([(p.x, p.y) for p in self.predictor(work, _rect(box)).parts()], dtype=float)
+            points = self._landmarks(work, box)
             self.points = points
             moved = self._follow()
             if refine and not MAX_SIZE_CHANGE[0] <= (moved[2] - moved[0]) / width <= MAX_SIZE_CHANGE[1]:
                 return points, False
             if iou(moved, box) >= REFIT_IOU:
+                if attempt:  # the head is moving: landmarks drift most then, so let the detector check soon
+                    self.verified = -np.inf
                 return points, True
             box = moved
         return points, not refine
+
+    def _landmarks(self, work, box):
+        """The shape predictor on a crop around the box: dlib converts the whole image it is given, and a
+        720p frame costs more to convert than the crop."""
+        margin = 0.25 * (box[2] - box[0])
+        x0, y0 = max(0, int(box[0] - margin)), max(0, int(box[1] - margin))
+        x1, y1 = min(work.shape[1], int(box[2] + margin) + 1), min(work.shape[0], int(box[3] + margin) + 1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            x0, y0, crop = 0, 0, work
+        else:
+            crop = np.ascontiguousarray(work[y0:y1, x0:x1])
+        shape = self.predictor(crop, _rect((box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0)))
+        return np.array([(p.x + x0, p.y + y0) for p in shape.parts()], dtype=float)
 
     def _start(self, box, t):
         recent = self.last_seen is not None and t - self.last_seen <= self.keep_seconds

@@ -98,6 +98,12 @@ def settings_from(args):
                     away_seconds=args.away_seconds)
 
 
+def step(image, t, tracker, monitor):
+    """One frame through the face tracker and the monitor: (face or None, events)."""
+    face = tracker.update(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t)
+    return face, monitor.update(t, face)
+
+
 def main(argv=None):
     args = parse_args(argv)
     monitor = Monitor(settings_from(args))
@@ -109,9 +115,8 @@ def main(argv=None):
         frame, perclos_until = None, -1.0
         try:
             for frame in app.frames():
-                gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-                face = tracker.update(gray, frame.t)
-                for name, fields in monitor.update(frame.t, face):
+                face, events = step(frame.image, frame.t, tracker, monitor)
+                for name, fields in events:
                     app.log(name, frame, **fields)
                     if name == "perclos_alarm":
                         perclos_until = frame.t + PERCLOS_SOUND_SECONDS
