@@ -6,7 +6,9 @@ index / `IMAGE_FPS` for still images.
 """
 import glob
 import os
+import queue
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -84,11 +86,30 @@ class CaptureSource(Source):
         return msec / 1000.0 if msec > 0 or index == 0 else index / self.fps
 
     def _frames(self):
+        # Decoding runs in a background thread (OpenCV releases the GIL), so it overlaps the tool's own work.
         start = time.monotonic()
-        image, index = self._first, 0
-        while image is not None:
-            yield Frame(index, self._timestamp(index, start), image)
-            image, index = self._read(), index + 1
+        frames = queue.Queue(maxsize=8)
+        stop = threading.Event()
+
+        def read_all():
+            image, index = self._first, 0
+            while image is not None and not stop.is_set():
+                frames.put(Frame(index, self._timestamp(index, start), image))
+                image, index = self._read(), index + 1
+            frames.put(None)
+
+        reader = threading.Thread(target=read_all, daemon=True)
+        reader.start()
+        try:
+            while (frame := frames.get()) is not None:
+                yield frame
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    frames.get_nowait()
+                except queue.Empty:
+                    reader.join(0.01)
         if self.live:
             print(f"warning: {self.spec!r} stopped delivering frames", file=sys.stderr)
 
