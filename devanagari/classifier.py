@@ -37,8 +37,8 @@ class Classifier:
     """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images."""
 
     def __init__(self, model_path=DEFAULT_MODEL):
-        import tensorflow as tf
         self.model = load_model(model_path)
+        import tensorflow as tf
         self.path = Path(model_path)
         self._one = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
         self._one(tf.zeros((1, SIZE, SIZE, 1), tf.float32))  # trace now, not on the first character

@@ -1,0 +1,89 @@
+"""Measure a model on any DHCD-layout data: accuracy, per-class accuracy, the most confused pairs and a confusion
+matrix PNG. The last line on stdout is a JSON object with at least "accuracy" and "n".
+
+--data may be a DHCD root (its Test/ split is used, or --split), a split folder with one subfolder per class, or
+a CSV export. Classes absent from the folder are reported, not an error (evaluate a subset if you like).
+
+Usage:
+    python devanagari/evaluate.py --data devanagari/data/synthetic            # held-out font families (Test/)
+    python devanagari/evaluate.py --data DevanagariHandwrittenCharacterDataset --model devanagari/models/dhcd_cnn.keras
+    python devanagari/evaluate.py --data test.csv --confusion confusion.png
+
+Keys:
+    none (command-line tool)
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from devanagari.classes import CLASSES, FOLDERS, by_folder
+from devanagari.classifier import DEFAULT_MODEL, Classifier, ModelError
+from devanagari.dataset import DatasetError, load, load_folder
+from devanagari.report import plot_confusion, summary
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, required=True, help="DHCD root, split folder or CSV file")
+    p.add_argument("--split", default="Test", help="split of a DHCD root (default Test)")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    p.add_argument("--confusion", type=Path, help="confusion matrix PNG (default devanagari/results/...)")
+    p.add_argument("--top", type=int, default=10, help="how many confused pairs to list")
+    return p.parse_args(argv)
+
+
+def load_any(data, split):
+    """(images, labels, description): a CSV, a split folder (class subfolders) or a DHCD root's split."""
+    if data.suffix.lower() == ".csv":
+        return (*load(data), str(data))
+    if data.is_dir() and any(p.is_dir() and p.name.startswith(("character_", "digit_")) for p in data.iterdir()):
+        images, labels, _ = load_folder(data, require_all=False)
+        return images, labels, str(data)
+    images, labels = load(data, split, require_all=False)
+    return images, labels, f"{data}/{split}"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        images, labels, description = load_any(args.data, args.split)
+        classifier = Classifier(args.model)
+    except (DatasetError, ModelError) as exc:
+        print(f"devanagari: error: {exc}", file=sys.stderr)
+        return 2
+    start = time.time()
+    predictions = classifier.probabilities_batch(images).argmax(1)
+    seconds = time.time() - start
+    cm, result = summary(labels, predictions, args.top)
+    name = description.strip("/").replace("/", "_").replace("\\", "_").replace(".", "_")[-60:]
+    confusion = args.confusion or RESULTS / f"confusion_{name}.png"
+    plot_confusion(cm, confusion, f"{description}: accuracy {result['accuracy']:.4f}, n={result['n']}")
+
+    print(f"model {args.model}\ndata  {description}: {result['n']} images")
+    missing = [f for f in FOLDERS if f not in result["per_class"]]
+    if missing:
+        print(f"classes absent from the data: {', '.join(missing)}")
+    print(f"accuracy {result['accuracy']:.4f}\n\nper class:")
+    for folder, acc in result["per_class"].items():
+        c = by_folder(folder)
+        print(f"  {folder:28s} {c.char:4s} {c.translit:5s} {acc:.4f}  (n={int(cm[c.index].sum())})")
+    print("\nmost confused (true -> predicted, count):")
+    for pair in result["most_confused"]:
+        t, p = by_folder(pair["true"]), by_folder(pair["predicted"])
+        print(f"  {t.char} {t.translit:5s} -> {p.char} {p.translit:5s} {pair['count']}")
+    print(f"\nconfusion matrix: {confusion}")
+    result.update(model=str(args.model), data=description, confusion_png=str(confusion),
+                  classes=len(CLASSES) - len(missing), seconds=round(seconds, 2))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

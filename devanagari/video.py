@@ -1,0 +1,187 @@
+"""Frame sources: a camera, a video file, an image, a folder or glob of images, a stream URL, or any iterable.
+
+Every source yields `Frame`s carrying the 0-based index in the source and the time `t` in seconds on the
+stream's clock: the video timestamp for files, wall-clock time since the start for cameras and streams, and
+index / `IMAGE_FPS` for still images.
+"""
+import glob
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
+IMAGE_FPS = 30.0  # nominal rate for image sequences, so that "seconds" still mean something
+
+
+class SourceError(Exception):
+    """The source cannot be opened or read; the message is meant for the user."""
+
+
+@dataclass
+class Frame:
+    index: int
+    t: float
+    image: np.ndarray
+    path: str | None = None  # the file a still image came from
+
+
+class Source:
+    """Base class: iterate to get Frames; `live` sources (cameras, streams) run on wall-clock time."""
+
+    live = False
+    fps = 30.0
+
+    def __init__(self, mirror=None):
+        self.mirror = self.live if mirror is None else mirror
+
+    def __iter__(self):
+        for frame in self._frames():
+            if self.mirror:
+                frame.image = cv2.flip(frame.image, 1)
+            yield frame
+
+    def _frames(self):
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+
+class CaptureSource(Source):
+    """Anything cv2.VideoCapture reads: camera index, video file, stream URL."""
+
+    def __init__(self, spec, mirror=None):
+        self.spec = spec
+        self.live = isinstance(spec, int) or "://" in spec
+        super().__init__(mirror)
+        self.capture = _quiet_capture(spec)
+        if not self.capture.isOpened():
+            self.capture.release()
+            if isinstance(spec, int):
+                raise SourceError(f"no camera at index {spec}; use --source FILE to read a video or images")
+            raise SourceError(f"cannot open video {spec!r}")
+        fps = self.capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if 0 < fps < 1000 else 30.0
+        self._first = self._read()
+        if self._first is None:
+            self.capture.release()
+            what = f"camera {spec}" if isinstance(spec, int) else repr(spec)
+            raise SourceError(f"{what} delivered no frames")
+
+    def _read(self):
+        ok, image = self.capture.read()
+        return image if ok and image is not None else None
+
+    def _timestamp(self, index, start):
+        if self.live:
+            return time.monotonic() - start
+        msec = self.capture.get(cv2.CAP_PROP_POS_MSEC)
+        # Some containers report no timestamps; fall back to the nominal rate.
+        return msec / 1000.0 if msec > 0 or index == 0 else index / self.fps
+
+    def _frames(self):
+        # Decoding runs in a background thread (OpenCV releases the GIL), so it overlaps the tool's own work.
+        start = time.monotonic()
+        frames = queue.Queue(maxsize=8)
+        stop = threading.Event()
+
+        def read_all():
+            image, index = self._first, 0
+            while image is not None and not stop.is_set():
+                frames.put(Frame(index, self._timestamp(index, start), image))
+                image, index = self._read(), index + 1
+            frames.put(None)
+
+        reader = threading.Thread(target=read_all, daemon=True)
+        reader.start()
+        try:
+            while (frame := frames.get()) is not None:
+                yield frame
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    frames.get_nowait()
+                except queue.Empty:
+                    reader.join(0.01)
+        if self.live:
+            print(f"warning: {self.spec!r} stopped delivering frames", file=sys.stderr)
+
+    def close(self):
+        self.capture.release()
+
+
+class ImageSource(Source):
+    """A sorted list of image files; unreadable files are reported and skipped."""
+
+    fps = IMAGE_FPS
+
+    def __init__(self, paths, mirror=None):
+        super().__init__(mirror)
+        if not paths:
+            raise SourceError("no images found")
+        self.paths = paths
+
+    def _frames(self):
+        for index, path in enumerate(self.paths):
+            image = cv2.imread(path, cv2.IMREAD_COLOR)
+            if image is None:
+                print(f"warning: cannot read image {path!r}, skipped", file=sys.stderr)
+                continue
+            yield Frame(index, index / self.fps, image, path)
+
+
+class IterableSource(Source):
+    """Frames from any iterable of BGR images (e.g. a generated scene), timed at `fps`."""
+
+    def __init__(self, images, fps=30.0, mirror=False):
+        super().__init__(mirror)
+        self.images, self.fps = images, fps
+
+    def _frames(self):
+        for index, image in enumerate(self.images):
+            yield Frame(index, index / self.fps, image)
+
+
+def _quiet_capture(spec):
+    """cv2.VideoCapture without OpenCV's multi-line backend warnings: our own message says what went wrong."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        return cv2.VideoCapture(spec)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+def _is_image(path):
+    return path.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def open_source(spec, mirror=None):
+    """Open `spec` (the --source flag) as a Source; raises SourceError with a message for the user."""
+    spec = str(spec)
+    if spec.isdigit():
+        return CaptureSource(int(spec), mirror)
+    if "://" in spec:
+        return CaptureSource(spec, mirror)
+    if os.path.isdir(spec):
+        paths = sorted(os.path.join(spec, name) for name in os.listdir(spec) if _is_image(name))
+        if not paths:
+            raise SourceError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {spec!r}")
+        return ImageSource(paths, mirror)
+    if any(ch in spec for ch in "*?["):
+        paths = sorted(p for p in glob.glob(spec) if _is_image(p))
+        if not paths:
+            raise SourceError(f"no images match {spec!r}")
+        return ImageSource(paths, mirror)
+    if not os.path.exists(spec):
+        raise SourceError(f"no such file or camera: {spec!r}")
+    if _is_image(spec):
+        return ImageSource([spec], mirror)
+    return CaptureSource(spec, mirror)
