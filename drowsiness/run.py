@@ -107,12 +107,12 @@ def step(image, t, tracker, monitor):
 def main(argv=None):
     args = parse_args(argv)
     monitor = Monitor(settings_from(args))
+    app = App(TOOL, args)  # opens the source first: a wrong --source is reported before the model loads
     tracker = FaceTracker(load_predictor(args.model), detect_height=args.detect_height,
                           keep_seconds=args.away_seconds)
-
-    with App(TOOL, args) as app:
-        alarm = Alarm(args.alarm, enabled=not args.no_sound)
-        frame, perclos_until = None, -1.0
+    alarm = Alarm(args.alarm, enabled=not args.no_sound)
+    frame, perclos_until = None, -1.0
+    with app:
         try:
             for frame in app.frames():
                 face, events = step(frame.image, frame.t, tracker, monitor)
