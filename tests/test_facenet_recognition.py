@@ -1,0 +1,113 @@
+"""facenet: detection, eyes, enrolment caches and recognition on real face photos, with dlib and FaceNet.
+
+The models are loaded once per module (FaceNet's TensorFlow graph costs seconds)."""
+import shutil
+
+import numpy as np
+import pytest
+
+import facenet  # noqa: F401
+from facenet import faces, synthetic
+from facenet.embedders import DlibEmbedder, FaceNetEmbedder, KerasEmbedder, load_embedder
+from facenet.eyes import EAR_OPEN, face_ear
+from facenet.people import Embedding, Gallery, cache_path, person_embeddings
+from facenet.recognizer import Recognizer
+
+from conftest import DATA
+
+PHOTOS = DATA / "facenet"
+
+
+@pytest.fixture(scope="module")
+def dlib_embedding():
+    return Embedding(DlibEmbedder())
+
+
+@pytest.fixture(scope="module")
+def facenet_embedding(dlib_embedding):
+    return Embedding(FaceNetEmbedder(), dlib_embedding.detector, dlib_embedding.landmarks)
+
+
+def people_folder(root, photos=("obama_1", "biden_1", "hopper_1")):
+    for stem in photos:
+        folder = root / stem.split("_")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PHOTOS / f"{stem}.jpg", folder)
+    return root
+
+
+def test_every_test_photo_has_one_face_with_open_eyes_and_closing_them_is_seen(dlib_embedding):
+    for path in sorted(PHOTOS.glob("*.jpg")):
+        rgb = faces.read_rgb(path)
+        found = faces.find_faces(rgb, dlib_embedding.detector, dlib_embedding.landmarks)
+        assert len(found) == 1, path.name
+        assert face_ear(found[0].points) > EAR_OPEN, path.name
+    rgb = faces.read_rgb(PHOTOS / "collins_1.jpg")
+    face = faces.find_faces(rgb, dlib_embedding.detector, dlib_embedding.landmarks)[0]
+    shut = synthetic.close_eyes(rgb, face.points)
+    again = faces.find_faces(shut, dlib_embedding.detector, dlib_embedding.landmarks)
+    assert len(again) == 1 and face_ear(again[0].points) < EAR_OPEN
+
+
+def test_embedding_cache_recomputes_only_changed_photos(tmp_path, dlib_embedding):
+    folder = people_folder(tmp_path, ["obama_1", "obama_2"]) / "obama"
+    stats = {}
+    first = person_embeddings(folder, dlib_embedding, stats)
+    assert first.shape == (2, 128) and stats["computed"] == 2
+    assert cache_path(folder, dlib_embedding.embedder).is_file()
+    stats = {}
+    again = person_embeddings(folder, dlib_embedding, stats)
+    assert stats.get("computed", 0) == 0 and np.allclose(first, again)
+    shutil.copy(PHOTOS / "obama_3.jpg", folder / "obama_2.jpg")  # a photo replaced under the same name
+    stats = {}
+    changed = person_embeddings(folder, dlib_embedding, stats)
+    assert stats["computed"] == 1 and np.allclose(changed[0], first[0]) and not np.allclose(changed[1], first[1])
+    (folder / "obama_1.jpg").unlink()
+    assert len(person_embeddings(folder, dlib_embedding)) == 1
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_a_corrupt_cache_is_rebuilt(tmp_path, dlib_embedding):
+    folder = people_folder(tmp_path, ["biden_1"]) / "biden"
+    cache_path(folder, dlib_embedding.embedder).write_bytes(b"not an npz")
+    stats = {}
+    assert len(person_embeddings(folder, dlib_embedding, stats)) == 1 and stats["computed"] == 1
+
+
+@pytest.mark.parametrize("model", ["dlib", "facenet"])
+def test_unseen_photos_are_recognised_and_strangers_are_unknown(tmp_path, model, request):
+    embedding = request.getfixturevalue(f"{model}_embedding")
+    gallery = Gallery.from_people(people_folder(tmp_path), embedding)
+    assert gallery.names == ["biden", "hopper", "obama"]
+    threshold = embedding.embedder.threshold
+    for stem, expected in [("obama_2", "obama"), ("obama_3", "obama"), ("collins_1", "unknown")]:
+        vector = embedding.photo(PHOTOS / f"{stem}.jpg")
+        names, dist = gallery.identify(vector[None], threshold)
+        assert names == [expected], (stem, float(dist[0]))
+
+
+def test_facenet_embeddings_are_512d_unit_vectors(facenet_embedding):
+    vector = facenet_embedding.photo(PHOTOS / "biden_1.jpg")
+    assert vector.shape == (512,) and np.linalg.norm(vector) == pytest.approx(1, abs=1e-3)
+
+
+def test_still_image_recognises_every_face(tmp_path, dlib_embedding):
+    recognizer = Recognizer(dlib_embedding.embedder, people_folder(tmp_path))
+    left, right = faces.read_rgb(PHOTOS / "obama_3.jpg"), faces.read_rgb(PHOTOS / "collins_1.jpg")
+    h = min(left.shape[0], right.shape[0])
+    both = np.ascontiguousarray(np.hstack([left[:h], right[:h]]))
+    results = sorted(recognizer.still(both), key=lambda r: r.box[0])
+    assert [r.name for r in results] == ["obama", "unknown"]
+    assert all(r.eyes_open and not r.live and r.track is None for r in results)
+
+
+def test_bad_model_specs_are_user_errors(tmp_path):
+    with pytest.raises(ValueError, match="no such model"):
+        load_embedder(str(tmp_path / "missing.keras"))
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"garbage")
+    (tmp_path / "broken.json").write_text('{"size": 96, "dim": 128, "threshold": 0.5}')
+    with pytest.raises(ValueError, match="cannot load"):
+        KerasEmbedder(str(broken))
+    with pytest.raises(ValueError, match="not a TensorFlow GraphDef"):
+        FaceNetEmbedder(str(broken))
