@@ -104,7 +104,7 @@ def draw(frame_image, monitor, face, sound_on, help_line):
 
 def banner(image, message):
     h, w = image.shape[:2]
-    y0, y1 = int(h * 0.42), int(h * 0.58)
+    y0, y1 = int(h * 0.64), int(h * 0.76)  # below the face, so the eyes stay visible
     band = image[y0:y1]
     band[:] = (band * 0.3 + np.array(RED) * 0.7).astype(np.uint8)
     size, _ = cv2.getTextSize(message, FONT, 1.0, 2)
