@@ -219,14 +219,19 @@ def usable_classes(face):
     return {c.index: glyph_problem(face, c, font) for c in CLASSES}
 
 
+def select_families(families, wanted):
+    """Only the families named in `wanted` (names or keys); FontError for a name that is not installed."""
+    keys = {family_key(n) for n in wanted}
+    unknown = keys - set(families)
+    if unknown:
+        raise FontError(f"unknown font families {sorted(unknown)}; found {sorted(families)}")
+    return {k: v for k, v in families.items() if k in keys}
+
+
 def split_families(families, test, val=()):
     """Split family keys into (train, val, test) lists; `test`/`val` are names or keys. ValueError on unknown."""
-    keys = {family_key(n) for n in test}, {family_key(n) for n in val}
-    for wanted in keys:
-        unknown = wanted - set(families)
-        if unknown:
-            raise FontError(f"unknown font families {sorted(unknown)}; found {sorted(families)}")
-    test_keys, val_keys = keys
+    test_keys = set(select_families(families, test))
+    val_keys = set(select_families(families, val))
     if test_keys & val_keys:
         raise FontError("a family cannot be in both the validation and the test split")
     train = [k for k in families if k not in test_keys | val_keys]

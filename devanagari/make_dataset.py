@@ -9,7 +9,7 @@ the families, faces and skipped (face, class) pairs.
 Usage:
     python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 700]
         [--val-per-class 100] [--test-per-class 150] [--test-families "Lohit Devanagari,Mukta,..."]
-        [--val-families "Gargi,Baloo 2"] [--seed 0] [--list-fonts]
+        [--val-families "Gargi,Baloo 2"] [--families "Kalam,Hind,..."] [--seed 0] [--list-fonts]
 
 Keys:
     none (command-line tool)
@@ -28,7 +28,8 @@ import numpy as np
 
 from devanagari.classes import CLASSES
 from devanagari.dataset import write_split
-from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, require_raqm, split_families
+from devanagari.fonts import (TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, require_raqm,
+                              select_families, split_families)
 from devanagari.synth import Generator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
@@ -42,6 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--test-per-class", type=int, default=150)
     p.add_argument("--test-families", default=TEST_FAMILIES, help="comma-separated held-out families")
     p.add_argument("--val-families", default=VAL_FAMILIES, help="comma-separated validation families")
+    p.add_argument("--families", help="comma-separated families to use (default: every Devanagari font found)")
     p.add_argument("--max-faces", type=int, default=6, help="faces (weights/widths) used per family")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
@@ -73,9 +75,14 @@ def write_generated(out, split, generator, per_class, seed):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not args.list_fonts and args.out.exists() and any(args.out.iterdir()) and not args.force:
+        print(f"devanagari: error: {args.out} exists and is not empty (use --force to replace it)", file=sys.stderr)
+        return 2
     try:
         require_raqm()
         families = discover_families(args.max_faces)
+        if args.families:
+            families = select_families(families, names(args.families))
         if args.list_fonts:
             for key, fam in families.items():
                 print(f"{fam.name} ({fam.source}): {', '.join(f.name for f in fam.faces)}")
@@ -83,9 +90,6 @@ def main(argv=None):
         train, val, test = split_families(families, names(args.test_families), names(args.val_families))
     except FontError as exc:
         print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
-    if args.out.exists() and any(args.out.iterdir()) and not args.force:
-        print(f"devanagari: error: {args.out} exists and is not empty (use --force to replace it)", file=sys.stderr)
         return 2
     tmp = args.out.with_name(args.out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -80,11 +80,12 @@ class AirCanvas:
             return False
         return gone
 
-    def drawing(self, margin=8):
+    def drawing(self):
         """The canvas cropped to the strokes plus a black margin (less to preprocess than the whole frame)."""
-        ys, xs = np.nonzero(self.canvas)
-        if len(xs) == 0:
+        if not self.points:
             return self.canvas
+        xs, ys = np.asarray(self.points).T
+        margin = self.thickness + 4
         h, w = self.canvas.shape
         return self.canvas[max(0, ys.min() - margin):min(h, ys.max() + margin + 1),
                            max(0, xs.min() - margin):min(w, xs.max() + margin + 1)]

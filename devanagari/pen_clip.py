@@ -65,14 +65,12 @@ def character_path(char, font_path=None, step=7.0):
     font = ImageFont.truetype(font_path or kalam_path(), 64, layout_engine=ImageFont.Layout.RAQM)
     ink = render_glyph(font, char)
     scale = GLYPH_HEIGHT / ink.shape[0]
-    big = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-    walk = skeleton_walk(skeleton(big > 127))
-    points, last = [], None
-    for y, x in walk:
-        if last is None or np.hypot(x - last[0], y - last[1]) >= step:
-            points.append((x, y))
-            last = (x, y)
-    points = np.asarray(points, np.float64)
+    walk = np.asarray(skeleton_walk(skeleton(ink > 127)), np.float64)[:, ::-1] * scale  # (x, y) in the frame
+    points = [walk[0]]
+    for p in walk[1:]:
+        if np.hypot(*(p - points[-1])) >= step:
+            points.append(p)
+    points = np.asarray(points)
     points -= (points.min(0) + points.max(0)) / 2  # centre the character in the frame
     return points + (WIDTH / 2, HEIGHT / 2)
 

@@ -1,0 +1,192 @@
+"""devanagari: class table, loaders (folder and CSV, and their errors), preprocessing, fonts and the generator.
+
+No TensorFlow here: these run in a few seconds.
+"""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_script
+from devanagari import dataset, fonts, pen_clip, preprocess, synth
+from devanagari.classes import CLASSES, FOLDERS, NUM_CLASSES, by_folder
+from devanagari.pen import AirCanvas, find_pen, PEN_COLOURS
+
+MAKE = ROOT / "devanagari" / "make_dataset.py"
+
+
+def glyph_image(char, size=64):
+    """A character drawn with the pip-installed Kalam font, white on black."""
+    font = fonts.FontFace("Kalam", pen_clip.kalam_path()).load(size)
+    return synth.render_glyph(font, char)
+
+
+def test_class_table_has_the_46_dhcd_classes():
+    assert NUM_CLASSES == 46 and len(set(FOLDERS)) == 46
+    assert FOLDERS[0] == "character_1_ka" and FOLDERS[35] == "character_36_gya" and FOLDERS[36] == "digit_0"
+    assert by_folder("character_01_ka").char == "क"  # zero-padded CSV names
+    assert [c.char for c in CLASSES[33:36]] == ["क्ष", "त्र", "ज्ञ"]
+    assert "".join(c.char for c in CLASSES[36:]) == "०१२३४५६७८९"
+    with pytest.raises(ValueError, match="unknown DHCD class"):
+        by_folder("character_99_xx")
+
+
+def write_folder(root, classes, per_class=2, size=32):
+    for c in classes:
+        folder = root / c.folder
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            image = np.zeros((size, size), np.uint8)
+            cv2.circle(image, (size // 2, size // 2), size // 4 + i, 255, 3)
+            cv2.imwrite(str(folder / f"{i}.png"), image)
+
+
+def test_folder_loader_reads_the_official_layout(tmp_path):
+    write_folder(tmp_path / "Train", CLASSES)
+    images, labels = dataset.load(tmp_path, "Train")
+    assert images.shape == (92, 32, 32) and images.dtype == np.uint8
+    assert sorted(np.bincount(labels).tolist()) == [2] * 46
+
+
+def test_folder_loader_converts_other_sizes_and_polarity(tmp_path):
+    folder = tmp_path / "digit_0"
+    folder.mkdir()
+    big = np.full((200, 150, 3), 230, np.uint8)  # dark ink on light paper, not 32x32
+    cv2.circle(big, (75, 100), 50, (20, 20, 20), 6)
+    cv2.imwrite(str(folder / "photo.jpg"), big)
+    images, labels, _ = dataset.load_folder(tmp_path, require_all=False)
+    assert images.shape == (1, 32, 32) and labels.tolist() == [36]
+    assert images[0, 0, 0] == 0 and images[0].max() == 255  # background black, ink white
+
+
+def test_folder_loader_errors(tmp_path):
+    with pytest.raises(dataset.DatasetError, match="no Train/ folder"):
+        dataset.load(tmp_path, "Train")
+    write_folder(tmp_path / "Train", CLASSES[:40])
+    with pytest.raises(dataset.DatasetError, match="6 of 46 classes missing"):
+        dataset.load(tmp_path, "Train")
+    (tmp_path / "Train" / "cat_pictures").mkdir()
+    with pytest.raises(dataset.DatasetError, match="unknown class folders"):
+        dataset.load(tmp_path, "Train")
+    (tmp_path / "Train" / "cat_pictures").rmdir()
+    write_folder(tmp_path / "Train", CLASSES[40:])
+    (tmp_path / "Train" / "digit_9" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(dataset.DatasetError, match="cannot read image .*broken.png"):
+        dataset.load(tmp_path, "Train")
+
+
+def write_csv(path, rows, header=None):
+    header = header or [f"pixel_{i:04d}" for i in range(1024)] + ["character"]
+    lines = [",".join(header)] + [",".join(map(str, r)) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_csv_loader_reads_names_and_indices(tmp_path):
+    image = np.zeros((32, 32), np.uint8)
+    image[8:24, 14:18] = 255
+    rows = [list(image.ravel()) + ["character_01_ka"], list(image.T.ravel()) + ["digit_7"],
+            list(image.ravel()) + ["45"]]
+    write_csv(tmp_path / "data.csv", rows)
+    images, labels = dataset.load(tmp_path / "data.csv")
+    assert labels.tolist() == [0, 43, 45]
+    assert np.array_equal(images[0], image) and np.array_equal(images[1], image.T)
+
+
+def test_csv_loader_errors(tmp_path):
+    path = tmp_path / "bad.csv"
+    write_csv(path, [[0] * 1024 + ["character_77_zz"]])
+    with pytest.raises(dataset.DatasetError, match=r"bad.csv:2: unknown DHCD class"):
+        dataset.load(path)
+    write_csv(path, [[0] * 1024 + ["46"]])
+    with pytest.raises(dataset.DatasetError, match="not a class index"):
+        dataset.load(path)
+    write_csv(path, [[0] * 10 + ["digit_1"]], header=[f"p{i}" for i in range(10)] + ["label"])
+    with pytest.raises(dataset.DatasetError, match="expected 1024 pixel columns"):
+        dataset.load(path)
+    write_csv(path, [[300] * 1024 + ["digit_1"]])
+    with pytest.raises(dataset.DatasetError, match="0-255"):
+        dataset.load(path)
+    write_csv(path, [])
+    with pytest.raises(dataset.DatasetError, match="no data rows"):
+        dataset.load(path)
+    with pytest.raises(dataset.DatasetError, match="no such file"):
+        dataset.load(tmp_path / "missing.csv")
+
+
+def test_prepare_image_gives_the_same_result_for_any_polarity_and_size():
+    ink = glyph_image("क", 96)
+    light_paper = cv2.cvtColor(255 - ink, cv2.COLOR_GRAY2BGR)
+    a = preprocess.prepare_image(ink)
+    b = preprocess.prepare_image(cv2.resize(light_paper, None, fx=3, fy=3))
+    assert a.shape == b.shape == (32, 32)
+    assert np.abs(a.astype(int) - b.astype(int)).mean() < 12  # same character, same place
+    ys, xs = np.nonzero(a > 16)  # fitted in the central 28x28
+    assert ys.min() >= 2 and xs.min() >= 2 and ys.max() <= 29 and xs.max() <= 29
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) >= 26
+    with pytest.raises(ValueError, match="blank"):
+        preprocess.prepare_image(np.full((50, 50), 200, np.uint8))
+
+
+def test_thin_strokes_are_widened_to_dhcd_width():
+    thin = np.zeros((400, 400), np.uint8)
+    cv2.circle(thin, (200, 200), 150, 255, 2)
+    assert preprocess.stroke_width(preprocess.thicken_to_dhcd(thin)) > 0.06 * 300
+
+
+def test_glyph_checks_on_pip_fonts():
+    families = fonts.discover_families()
+    assert {"kalam", "notosansdevanagari"} <= set(families)
+    kalam = families["kalam"].faces[0]
+    assert fonts.usable_classes(kalam) == {c.index: None for c in CLASSES}  # Kalam draws all 46
+    font = kalam.load(64)
+    same = fonts._same_drawing(fonts._ink(font, "0"), fonts._ink(font, "0"))
+    latin_vs_devanagari = fonts._same_drawing(fonts._ink(font, "२"), fonts._ink(font, "2"))
+    assert same and not latin_vs_devanagari
+
+
+def test_generator_draws_every_class_in_dhcd_format():
+    face = fonts.discover_families()["kalam"].faces[0]
+    generator = synth.Generator([face], seed=3)
+    images, labels = generator.batch(60)
+    assert images.shape == (60, 32, 32) and images.dtype == np.uint8
+    assert images[:, 0].mean() < 5 and images[:, :, 0].mean() < 5  # black padding round the character
+    assert all(img.max() > 150 for img in images)  # bright strokes, as in DHCD
+    clean = synth.Generator([face], aug=synth.Augment.none(), seed=0)
+    a, _ = clean.sample(0)
+    b, _ = clean.sample(0)
+    assert np.array_equal(a, b)  # no augmentation: deterministic
+    c, _ = generator.sample(0)
+    assert not np.array_equal(a, c)
+
+
+def test_make_dataset_writes_the_official_layout(tmp_path):
+    out = tmp_path / "synthetic"
+    pip_fonts = ("--families", "Kalam,Noto Sans Devanagari")  # the fonts requirements.txt installs
+    run_script(MAKE, "--out", out, "--train-per-class", 2, "--val-per-class", 0, "--test-per-class", 1,
+               "--test-families", "Kalam", "--val-families", "", *pip_fonts, timeout=240)
+    images, labels = dataset.load(out, "Train")
+    assert len(labels) == 92 and np.bincount(labels).tolist() == [2] * 46
+    images, labels = dataset.load(out, "Test")
+    assert len(labels) == 46
+    meta = json.loads((out / "fonts.json").read_text(encoding="utf-8"))
+    assert meta["splits"]["Test"]["families"] == ["Kalam"]
+    assert meta["splits"]["Train"]["families"] == ["Noto Sans Devanagari"]
+    again = run_script(MAKE, "--out", out, "--test-families", "Kalam", "--val-families", "", check=False)
+    assert again.returncode == 2 and "exists" in again.stderr  # never overwritten without --force
+    bad = run_script(MAKE, "--out", tmp_path / "x", "--test-families", "Comic Sans", check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("devanagari: error: unknown font families")
+
+
+def test_pen_clip_is_found_and_drawn():
+    frames, truth = zip(*pen_clip.scene(("digit_0",), pause=0.5))
+    canvas = AirCanvas(frames[0].shape)
+    finished = [i for i, f in enumerate(frames) if canvas.update(find_pen(f, PEN_COLOURS["blue"], 60), i / 30)]
+    written = [i for i, label in enumerate(truth) if label]
+    assert finished and finished[0] >= written[-1]  # only after the pen has gone
+    assert canvas.ready()
+    assert find_pen(frames[0], PEN_COLOURS["blue"], 60) is None
+    drawn = preprocess.prepare_image(canvas.drawing())
+    ys, xs = np.nonzero(drawn > 127)
+    assert ys.max() - ys.min() >= 26  # fitted to DHCD's 28 px box
+    assert drawn[(ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2] < 64  # ० is a ring: dark inside
