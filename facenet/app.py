@@ -44,14 +44,19 @@ def add_core_args(parser, default_source="0"):
     return core
 
 
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
+def _positive(kind, description):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = description  # argparse names the type in its error message
+    return parse
 
 
-positive_int.__name__ = "positive integer"  # argparse names the type in its error message
+positive_int = _positive(int, "positive integer")
+positive_float = _positive(float, "positive number")
 
 
 def display_available():

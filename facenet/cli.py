@@ -1,17 +1,7 @@
-"""Command-line flags shared by run.py, enroll.py and train.py."""
+"""Command-line flags shared by run.py and enroll.py."""
 from facenet.people import DEFAULT_PEOPLE
 
 DEFAULT_MODEL = "dlib"  # README "Choosing the default model": as accurate here as FaceNet, no TensorFlow start-up
-
-
-def positive_float(text):
-    value = float(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
-
-positive_float.__name__ = "positive number"  # argparse names the type in its error message
 
 
 def add_model_args(parser):

@@ -26,8 +26,8 @@ import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
 from facenet import draw, faces
-from facenet.app import App, add_core_args, positive_int, run_main
-from facenet.cli import add_model_args, positive_float
+from facenet.app import App, add_core_args, positive_float, positive_int, run_main
+from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN, face_ear
 from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings, write_atomic

@@ -49,8 +49,10 @@ def build(size=96, dim=128, width=1.0):
     x = inception(x, w(96), w(64), w(128), w(16), w(32), w(48))
     x = inception(x, w(128), w(96), w(160), w(24), w(48), w(64))
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.2)(x)
-    x = layers.Dense(dim)(x)
+    x = layers.Dense(dim, use_bias=False)(x)
+    # FaceNet's bottleneck is batch-normalised too: centred features spread over the sphere from the start,
+    # instead of collapsing into one corner where every distance is tiny and triplets teach nothing.
+    x = layers.BatchNormalization()(x)
     return keras.Model(inputs, L2Normalize()(x), name="facenet_small")
 
 

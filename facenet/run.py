@@ -27,8 +27,8 @@ import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
 from facenet import draw
-from facenet.app import App, add_core_args, positive_int, run_main
-from facenet.cli import add_model_args, positive_float
+from facenet.app import App, add_core_args, positive_float, positive_int, run_main
+from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN
 from facenet.recognizer import Recognizer

@@ -140,7 +140,7 @@ def _draw_face(p, size, rng):
     ax = (int(p["axes"][0] * k * s), int(p["axes"][1] * k * s))
     cv2.ellipse(img, pt(0, -p["axes"][1] + p["hair_h"] / 2), (ax[0], int(p["hair_h"] * k * s)), 0, 0, 360,
                 p["hair"].tolist(), -1)
-    skin = np.clip(p["skin"] + rng.normal(0, 30, 3), 0, 255)
+    skin = np.clip(p["skin"] + rng.normal(0, 12, 3), 0, 255)
     cv2.ellipse(img, pt(0, 0), ax, 0, 0, 360, skin.tolist(), -1)
     for side in (-1, 1):
         cv2.circle(img, pt(side * p["eye_dx"], p["eye_y"]), max(1, int(p["eye_r"] * k * s)), (20, 20, 20), -1)

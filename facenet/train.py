@@ -184,6 +184,7 @@ def main(argv=None):
     class Validation(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             accuracy, _ = validate()
+            self.initial = accuracy
             print(f"{TOOL}: before training: validation verification accuracy {accuracy:.3f}", file=sys.stderr)
 
         def on_epoch_end(self, epoch, logs=None):
@@ -213,7 +214,8 @@ def main(argv=None):
         return network.semihard_triplet_loss(y, e, args.margin)
 
     model.compile(optimizer=keras.optimizers.Adam(args.lr), loss=triplet_loss)
-    history = model.fit(Batches(), epochs=args.epochs, callbacks=[Validation()], verbose=1)
+    validation = Validation()
+    history = model.fit(Batches(), epochs=args.epochs, callbacks=[validation], verbose=1)
     accuracy = history.history["val_verification_accuracy"][-1]
     threshold = history.history["val_threshold"][-1]
 
@@ -232,6 +234,7 @@ def main(argv=None):
             os.unlink(tmp)
     meta = {"size": args.size, "dim": args.dim, "threshold": round(threshold, 4),
             "val_verification_accuracy": round(float(accuracy), 4),
+            "initial_val_verification_accuracy": round(float(validation.initial), 4),
             "history": [round(float(a), 4) for a in history.history["val_verification_accuracy"]],
             "data": args.data or f"synthetic:{args.synthetic}", "epochs": args.epochs}
     write_atomic(out.with_suffix(".json"), json.dumps(meta, indent=1).encode())
