@@ -1,0 +1,157 @@
+"""digit_recognizer: run.py air and paper modes end to end on generated clips, the window, training, evaluation."""
+import json
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import read_events, run_script, send_key, start_script, wait_for_window
+from digit_recognizer.mnist import load_mnist
+from digit_recognizer.synth import air_clip, paper_clip, paper_page
+
+RUN = "digit_recognizer/run.py"
+NUMPY_MODELS = "softmax,shallow,deep"  # no TensorFlow start-up where the CNN is not the point
+
+
+def write_video(path, frames, fps=30):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist()
+
+
+def test_air_mode_reads_traced_mnist_digits_with_every_model(tmp_path, mnist):
+    # MNIST test digits 0-3 and 4-7 (labels 7 2 1 0 4 1 4 9), traced by a blue marker, saved as a video.
+    frames, labels = air_clip(indices=(0, 1, 2, 3, 4, 6), data=mnist)
+    clip = write_video(tmp_path / "air.avi", frames)
+    log = tmp_path / "air.jsonl"
+    proc = run_script(RUN, "--source", clip, "--no-display", "--log", log)
+    assert f"{len(frames)} frames" in proc.stderr
+    events = [e for e in read_events(log) if e["event"] == "prediction"]
+    assert len(events) == len(labels)
+    assert [e["text"] for e in events] == [str(d) for d in labels]
+    frame_numbers = [e["frame"] for e in events]
+    assert frame_numbers == sorted(frame_numbers) and events[0]["t"] == pytest.approx(events[0]["frame"] / 30, 0.01)
+    for e in events:
+        assert e["model"] == "cnn" and e["mode"] == "air"
+        assert set(e["predictions"]) == {"softmax", "shallow", "deep", "cnn"}
+        assert 0.5 < e["predictions"]["cnn"]["confidences"][0] <= 1.0
+    for name in ("softmax", "shallow", "deep"):
+        correct = sum(e["predictions"][name]["text"] == str(d) for e, d in zip(events, labels))
+        assert correct >= len(labels) - 1, name
+
+
+def test_paper_mode_reads_a_handwritten_number_from_video_and_from_a_photo(tmp_path):
+    clip = write_video(tmp_path / "page.avi", paper_clip("4096", n_frames=12))
+    log = tmp_path / "paper.jsonl"
+    run_script(RUN, "--mode", "paper", "--source", clip, "--no-display", "--log", log, "--models", NUMPY_MODELS)
+    events = read_events(log)
+    assert events and all(e["event"] == "prediction" for e in events)
+    assert events[0]["text"] == "4096" and events[0]["model"] == "deep" and events[0]["frame"] == 2
+    assert len(events[0]["boxes"]) == 4 and len(events[0]["predictions"]["deep"]["confidences"]) == 4
+    xs = [box[0] for box in events[0]["boxes"]]
+    assert xs == sorted(xs)
+
+    page, _ = paper_page("2718", size=(640, 360), seed=5)
+    photo = tmp_path / "page.png"
+    cv2.imwrite(str(photo), page)
+    log = tmp_path / "photo.jsonl"
+    run_script(RUN, "--mode", "paper", "--source", photo, "--no-display", "--log", log, "--models", NUMPY_MODELS,
+               "--roi", "20,60,600,240")
+    events = read_events(log)
+    assert len(events) == 1 and events[0]["text"] == "2718" and events[0]["roi"] == [20, 60, 600, 240]
+
+
+def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvfb):
+    import os
+    import subprocess
+    clip = write_video(tmp_path / "page.avi", paper_clip("4096", n_frames=600))
+    log = tmp_path / "window.jsonl"
+    proc = start_script(RUN, "--mode", "paper", "--source", clip, "--log", log, "--models", NUMPY_MODELS,
+                        display=xvfb)
+    try:
+        window = wait_for_window(xvfb, "digit_recognizer")
+        deadline = time.time() + 60
+        while not (log.exists() and log.read_text()) and time.time() < deadline:
+            time.sleep(0.2)
+        # Drag a region around the first two digits only: the reading must become "40".
+        env = dict(os.environ, DISPLAY=xvfb)
+        subprocess.run(["xdotool", "mousemove", "--window", window, "120", "120", "mousedown", "1",
+                        "mousemove", "--window", window, "200", "200",
+                        "mousemove", "--window", window, "250", "245", "mouseup", "1"], env=env, check=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(e["text"] == "40" for e in read_events(log)):
+            time.sleep(0.2)
+        send_key(xvfb, window, "q")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "frames in" in err
+    events = read_events(log)
+    assert events[0]["text"] == "4096"
+    assert any(e["text"] == "40" and e["roi"][2] < 200 for e in events), events
+
+
+def test_training_evaluation_and_benchmark_scripts(tmp_path, mnist):
+    out = tmp_path / "models"
+    proc = run_script("digit_recognizer/train.py", "--model", "shallow", "--limit", "800", "--epochs", "2",
+                      "--out", out)
+    assert "validation accuracy" in proc.stdout
+    metrics = json.loads((out / "shallow_metrics.json").read_text())
+    assert metrics["train_images"] == 400 and metrics["val_images"] == 400
+    assert len(metrics["history"]["val_accuracy"]) == 2 and metrics["val_accuracy"] > 0.5
+    assert (out / "shallow_curves.png").is_file() and (out / "shallow_val_confusion.png").is_file()
+
+    # A folder of held-out digits (the end of the training set, never trained on): any size, either polarity.
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "digits"
+    for i, (image, label) in enumerate(zip(mnist["x_train"][-150:], mnist["y_train"][-150:])):
+        size = int(rng.integers(28, 90))
+        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_CUBIC)
+        if i % 2:
+            image = 255 - image
+        (folder / str(label)).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / str(label) / f"{i}.png"), image)
+    proc = run_script("digit_recognizer/evaluate.py", "--data", folder, "--model", "deep", "--out", tmp_path)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["n"] == 150 and result["model"] == "deep" and result["accuracy"] >= 0.93
+    assert (tmp_path / "deep_digits_confusion.png").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--source", "no_such_clip.avi"], "no such file"),
+    (["--models", "softmax,lenet"], "unknown model"),
+    (["--models", "softmax", "--model", "deep"], "must be one of --models"),
+    (["--mode", "paper", "--roi", "1,2,3"], "--roi"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    proc = run_script(RUN, "--no-display", *args, check=False)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_corrupt_model_and_missing_data_are_reported(tmp_path):
+    (tmp_path / "deep.npz").write_bytes(b"garbage")
+    proc = run_script(RUN, "--models", "deep", "--models-dir", tmp_path, "--source", "synthetic", check=False)
+    assert proc.returncode == 2 and proc.stderr.startswith("digit_recognizer: error: cannot load NumPy model")
+    proc = run_script("digit_recognizer/evaluate.py", "--data", tmp_path / "none", check=False)
+    assert proc.returncode == 2 and "evaluate: error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_tensorflow_is_imported_only_for_the_cnn():
+    import subprocess
+    import sys
+    code = ("import sys; from digit_recognizer.run import make_recogniser, parse_args; "
+            "make_recogniser(parse_args(['--models', '%s'])); print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code % NUMPY_MODELS], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("conftest").ROOT))
+    assert out.stdout.strip() == "False"
