@@ -1,8 +1,10 @@
 """Load the shipped (or any) model and classify DHCD-format images.
 
-TensorFlow is imported only when a model is loaded (~5 s), and single images go through a traced `tf.function`
-instead of `model.predict`, which costs ~100 ms a call in a frame loop.
+TensorFlow is imported only when a model is loaded (~5 s). `model.predict` costs ~100 ms a call, so single images
+(one per written character) go through the model's TFLite copy (`<name>.tflite` beside `<name>.keras`, written by
+train.py; one thread, XNNPACK) or, without one, a traced `tf.function`. Batches (evaluate.py) use the Keras model.
 """
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,40 @@ def load_model(path=DEFAULT_MODEL):
     return model
 
 
+def export_tflite(model, path):
+    """Write the Keras model as a TFLite file (atomically) for fast single-image inference."""
+    import contextlib
+    import io
+    import os
+    import tempfile
+    import tensorflow as tf
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # the converter lists its graph
+        warnings.simplefilter("ignore")
+        content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    fd, tmp = tempfile.mkstemp(suffix=".tflite", dir=Path(path).parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    os.replace(tmp, path)
+
+
+class _TFLiteOne:
+    """One image at a time through a single-threaded TFLite interpreter."""
+
+    def __init__(self, path):
+        import tensorflow as tf
+        with warnings.catch_warnings():  # tf.lite.Interpreter announces its move to LiteRT
+            warnings.simplefilter("ignore")
+            self.interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=1)
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]["index"]
+        self.output = self.interpreter.get_output_details()[0]["index"]
+
+    def __call__(self, x):
+        self.interpreter.set_tensor(self.input, x)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output)
+
+
 class Classifier:
     """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images."""
 
@@ -40,13 +76,24 @@ class Classifier:
         self.model = load_model(model_path)
         import tensorflow as tf
         self.path = Path(model_path)
-        self._one = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
-        self._one(tf.zeros((1, SIZE, SIZE, 1), tf.float32))  # trace now, not on the first character
+        traced = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+        self._one, self.backend = (lambda x: traced(x).numpy()), "tf.function"
+        probe = np.random.default_rng(0).integers(0, 256, (1, SIZE, SIZE, 1)).astype(np.float32)
+        expected = self._one(probe)  # also traces now rather than on the first character
+        lite = self.path.with_suffix(".tflite")
+        if lite.is_file():
+            try:
+                one = _TFLiteOne(lite)
+                # a .tflite left over from another training run must not stand in for this model
+                if np.abs(one(probe) - expected).max() < 1e-4:
+                    self._one, self.backend = one, "tflite"
+            except (ValueError, RuntimeError):
+                pass
 
     def probabilities(self, image):
         """Class probabilities (46,) of one 32x32 image."""
         x = np.asarray(image, np.float32).reshape(1, SIZE, SIZE, 1)
-        return self._one(x).numpy()[0]
+        return self._one(x)[0]
 
     def probabilities_batch(self, images, batch_size=256):
         """Class probabilities (N, 46) of many 32x32 images."""

@@ -102,9 +102,8 @@ def run_images(app, recognise, panel):
         app.show(compose(view, panel.render(recognise.top, recognise.model_input, status), IMAGE_HELP), wait_ms=0)
 
 
-def run_pen(app, recognise, panel, args):
+def run_pen(app, recognise, panel, args, ranges):
     """Follow the pen, draw its path, classify each finished character."""
-    ranges = parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.color]
     ink = (255, 255, 255) if args.hsv else INK_BGR[args.color]
     canvas, frame = None, None
     for frame in app.frames():
@@ -127,13 +126,14 @@ def run_pen(app, recognise, panel, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    ranges = parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.color]
     with App(TOOL, args, window_title="devanagari", synthetic=pen_clip.frames) as app:
         recognise = Recogniser(app, args.model)
         panel = ResultPanel(480)
         if isinstance(app.source, ImageSource):
             run_images(app, recognise, panel)
         else:
-            run_pen(app, recognise, panel, args)
+            run_pen(app, recognise, panel, args, ranges)
     return 0
 
 

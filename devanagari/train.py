@@ -1,7 +1,8 @@
 """Train the Devanagari CNN on any DHCD-layout folder (real DHCD or the synthetic set) or on characters generated
 on the fly from fonts.
 
-Writes the best model by validation accuracy (`--out`, .keras) and, beside it, `<name>.metrics.json` (history,
+Writes the best model by validation accuracy (`--out`, .keras) and, beside it, its TFLite copy `<name>.tflite`
+(fast single-image inference in run.py), `<name>.metrics.json` (history,
 validation accuracy, per-class accuracy, most confused pairs), `<name>.curves.png` (learning curves) and
 `<name>.confusion_val.png`. Validation data: `DIR/Val/` when it exists, otherwise a stratified `--val-fraction`
 of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
@@ -29,7 +30,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.classes import NUM_CLASSES
-from devanagari.classifier import DEFAULT_MODEL, ModelError, load_model
+from devanagari.classifier import DEFAULT_MODEL, ModelError, export_tflite, load_model
 from devanagari.dataset import DatasetError, find_split, load
 from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, split_families
 from devanagari.report import plot_confusion, plot_curves, summary, write_json
@@ -199,6 +200,10 @@ def main(argv=None):
         print(f"devanagari: error: {exc}", file=sys.stderr)
         return 2
     os.replace(best, args.out)
+    try:
+        export_tflite(model, args.out.with_suffix(".tflite"))
+    except Exception as exc:  # the converter's failures are many and obscure; run.py falls back to tf.function
+        print(f"devanagari: warning: no TFLite copy written: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
 
     probs = model.predict(x_val4, batch_size=512, verbose=0)
     cm, val = summary(y_val, probs.argmax(1))

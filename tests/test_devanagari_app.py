@@ -1,0 +1,146 @@
+"""devanagari: a tiny training run, evaluate.py's report, and run.py end to end (pen clip, still images, errors,
+keys in a real window under Xvfb). The run.py tests use the shipped model and check its answers on characters
+written by a generated pen, whose labels are known.
+"""
+import json
+import re
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from devanagari import dataset, fonts, pen_clip, synth
+from devanagari.classes import CLASSES, by_folder
+
+TRAIN = ROOT / "devanagari" / "train.py"
+EVALUATE = ROOT / "devanagari" / "evaluate.py"
+RUN = ROOT / "devanagari" / "run.py"
+CLIP_TEXT = ("digit_0", "character_27_ra", "digit_3")
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """A DHCD-layout folder drawn from the pip-installed Kalam font: 4 train and 2 test images per class."""
+    root = tmp_path_factory.mktemp("tiny_dhcd")
+    generator = synth.Generator(fonts.discover_families()["kalam"].faces, seed=1)
+    for split, n in (("Train", 4), ("Test", 2)):
+        labels = [c.index for c in CLASSES for _ in range(n)]
+        dataset.write_split(root, split, [generator.sample(i)[0] for i in labels], labels)
+    return root
+
+
+def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
+    model = tmp_path / "tiny.keras"
+    run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model)
+    metrics = json.loads((tmp_path / "tiny.metrics.json").read_text(encoding="utf-8"))
+    assert metrics["epochs_run"] == 2 and len(metrics["history"]["val_accuracy"]) == 2
+    assert metrics["val_n"] == 46  # 10 % of the training images, at least one of every class
+    assert (tmp_path / "tiny.curves.png").stat().st_size > 0
+    assert (tmp_path / "tiny.confusion_val.png").stat().st_size > 0
+    again = run_script(TRAIN, "--data", tiny_data, "--out", model, check=False)
+    assert again.returncode == 2 and "exists" in again.stderr  # a model is not replaced without --force
+
+    confusion = tmp_path / "cm.png"
+    proc = run_script(EVALUATE, "--data", tiny_data, "--model", model, "--confusion", confusion)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["n"] == 92 and 0 <= result["accuracy"] <= 1
+    assert len(result["per_class"]) == 46
+    assert abs(np.mean(list(result["per_class"].values())) - result["accuracy"]) < 1e-3  # balanced classes
+    assert cv2.imread(str(confusion)) is not None
+    assert "most confused" in proc.stdout
+
+
+def test_evaluate_and_train_errors(tiny_data, tmp_path):
+    proc = run_script(EVALUATE, "--data", tiny_data, "--model", tmp_path / "none.keras", check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("devanagari: error: model not found")
+    (tmp_path / "corrupt.keras").write_bytes(b"not a keras file")
+    proc = run_script(EVALUATE, "--data", tiny_data, "--model", tmp_path / "corrupt.keras", check=False)
+    assert proc.returncode == 2 and "cannot load model" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_script(EVALUATE, "--data", tmp_path / "nowhere", check=False)
+    assert proc.returncode == 2 and "no such folder" in proc.stderr
+    proc = run_script(TRAIN, "--data", tmp_path, "--out", tmp_path / "m.keras", check=False)
+    assert proc.returncode == 2 and "no Train/ folder" in proc.stderr
+
+
+def check_prediction(event):
+    assert set(event) >= {"event", "frame", "t", "label", "char", "confidence", "top3"}
+    top3 = event["top3"]
+    assert len(top3) == 3 and top3[0]["label"] == event["label"]
+    assert top3[0]["confidence"] >= top3[1]["confidence"] >= top3[2]["confidence"]
+    assert event["char"] == by_folder(event["label"]).char
+
+
+def test_run_on_a_pen_clip(tmp_path):
+    clip = tmp_path / "pen.avi"
+    truth = pen_clip.write_clip(clip, CLIP_TEXT)
+    log = tmp_path / "events.jsonl"
+    proc = run_script(RUN, "--source", clip, "--no-display", "--log", log, "--output", tmp_path / "out.avi")
+    assert re.search(rf"devanagari: {len(truth)} frames in", proc.stderr)
+    events = [e for e in read_events(log) if e["event"] == "prediction"]
+    assert [e["label"] for e in events] == list(CLIP_TEXT)
+    ends = [max(i for i, label in enumerate(truth) if label == text) for text in CLIP_TEXT]
+    for event, end in zip(events, ends):
+        check_prediction(event)
+        assert event["trigger"] == "pen_gone"
+        assert end < event["frame"] <= end + 20  # 0.5 s after the pen left, at 30 fps
+        assert event["t"] == pytest.approx(event["frame"] / pen_clip.FPS, abs=0.05)
+    assert (tmp_path / "out.avi").stat().st_size > 0
+
+
+def test_run_on_still_images(tmp_path):
+    font = fonts.FontFace("Noto Sans Devanagari", fonts.pen_font_path()).load(64)
+    expected = {}
+    for name, label, size, dark_on_light in (("a.png", "character_1_ka", 300, True),
+                                             ("b.jpg", "digit_7", 90, False),
+                                             ("c.png", "character_36_gya", 500, True)):
+        ink = synth.render_glyph(font, by_folder(label).char)
+        ink = cv2.resize(ink, (size, size * ink.shape[0] // ink.shape[1]))
+        cv2.imwrite(str(tmp_path / name), 255 - ink if dark_on_light else ink)
+        expected[name] = label
+    cv2.imwrite(str(tmp_path / "d_blank.png"), np.full((64, 64), 255, np.uint8))
+    log = tmp_path / "events.jsonl"
+    proc = run_script(RUN, "--source", tmp_path, "--no-display", "--log", log)
+    events = read_events(log)
+    assert len(events) == 3 and "d_blank.png" in proc.stderr  # the blank image is reported, not classified
+    for event in events:
+        check_prediction(event)
+        assert event["source"] == "image"
+        assert event["label"] == expected[event["path"].rsplit("/", 1)[-1]]
+
+
+def test_run_errors(tmp_path):
+    for args, message in ((("--model", tmp_path / "none.keras", "--source", "synthetic"), "model not found"),
+                          (("--source", tmp_path / "missing.avi"), "no such file"),
+                          (("--source", "synthetic", "--hsv", "0", "0", "0", "300", "0", "0"), "--hsv"),
+                          (("--source", "synthetic", "--gone", "0"), "--gone")):
+        proc = run_script(RUN, *args, "--no-display", check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_space_classifies_in_a_real_window(xvfb, tmp_path):
+    log, out = tmp_path / "events.jsonl", tmp_path / "frames"
+    proc = start_script(RUN, "--source", "synthetic", "--log", log, "--output", out, display=xvfb)
+    try:
+        window = wait_for_window(xvfb, "devanagari")
+        deadline = time.time() + 60
+        while len(list(out.glob("*.png"))) < 45 and time.time() < deadline:  # the pen is half way round ०
+            time.sleep(0.1)
+        send_key(xvfb, window, "space")
+        deadline = time.time() + 30
+        while not (log.exists() and log.read_text()) and time.time() < deadline:
+            time.sleep(0.1)
+        send_key(xvfb, window, "q")
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    assert re.search(r"devanagari: \d+ frames", stderr)
+    events = read_events(log)
+    assert events and events[0]["trigger"] == "key"
+    check_prediction(events[0])
+    frames = sorted(out.glob("*.png"))
+    assert len(frames) < 250  # q ended the run before the scene did
+    assert cv2.imread(str(frames[-1])).shape[1] == 640 + 240  # camera view plus the result panel
