@@ -18,7 +18,7 @@ import time
 
 import cv2
 
-from drowsiness.video import SourceError, open_source
+from drowsiness.video import SourceError, open_source, prefetch
 
 QUIT_KEYS = (ord("q"), 27)  # q, Esc
 
@@ -175,7 +175,7 @@ class App:
 
     def frames(self):
         """The source's frames until it ends, --max-frames is reached or the user quits."""
-        for frame in self.source:
+        for frame in prefetch(self.source):
             if self.quit:
                 break
             self._frame = frame

@@ -28,6 +28,7 @@ class Calibration:
     def reset(self):
         self.samples = []
         self.start = None
+        self.open_ear = None
         self.done = self.fixed is not None
 
     def add(self, t, ear):
@@ -37,14 +38,12 @@ class Calibration:
         if self.start is None:
             self.start = t
         self.samples.append(ear)
+        if len(self.samples) >= MIN_SAMPLES:  # kept up to date here: the threshold is read every frame
+            self.open_ear = float(np.median(self.samples))
         if t - self.start >= self.seconds and len(self.samples) >= MIN_SAMPLES:
             self.done = True
             return True
         return False
-
-    @property
-    def open_ear(self):
-        return float(np.median(self.samples)) if len(self.samples) >= MIN_SAMPLES else None
 
     @property
     def threshold(self):

@@ -19,6 +19,7 @@ Keys:
 """
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python drowsiness/run.py`: make the folder importable as a package
@@ -34,6 +35,7 @@ from drowsiness.monitor import Monitor, Settings
 
 TOOL = "drowsiness"
 HELP = "r: recalibrate  s: sound  q: quit"
+DEFAULTS = Settings()
 PERCLOS_SOUND_SECONDS = 3.0  # a PERCLOS alarm beeps this long; the banner stays while PERCLOS is too high
 
 
@@ -63,24 +65,25 @@ def parse_args(argv=None):
                                      epilog=__doc__[__doc__.index("Keys:"):])
     add_core_args(parser)
     eyes = parser.add_argument_group("eyes")
-    eyes.add_argument("--closed-seconds", type=positive_float, default=1.0, metavar="S",
-                      help="continuous eye closure that raises the drowsiness alarm (default 1.0); "
+    eyes.add_argument("--closed-seconds", type=positive_float, default=DEFAULTS.closed_seconds, metavar="S",
+                      help="continuous eye closure that raises the drowsiness alarm (default %(default)s); "
                            "shorter closures are blinks")
     eyes.add_argument("--ear-threshold", type=fraction, metavar="EAR",
                       help="fixed closed-eye EAR threshold (default: calibrated per person)")
-    eyes.add_argument("--ear-fraction", type=fraction, default=0.7, metavar="F",
-                      help="calibrated threshold = F x the person's open-eye EAR (default 0.7)")
-    eyes.add_argument("--calibration-seconds", type=positive_float, default=3.0, metavar="S",
-                      help="seconds of open eyes that calibrate the threshold (default 3)")
-    eyes.add_argument("--perclos", type=fraction, default=0.15, metavar="P",
-                      help="alarm when the eyes were closed more than this share of the last minute (default 0.15)")
+    eyes.add_argument("--ear-fraction", type=fraction, default=DEFAULTS.ear_fraction, metavar="F",
+                      help="calibrated threshold = F x the person's open-eye EAR (default %(default)s)")
+    eyes.add_argument("--calibration-seconds", type=positive_float, default=DEFAULTS.calibration_seconds, metavar="S",
+                      help="seconds of open eyes that calibrate the threshold (default %(default)s)")
+    eyes.add_argument("--perclos", type=fraction, default=DEFAULTS.perclos, metavar="P",
+                      help="alarm when the eyes were closed more than this share of the last minute "
+                           "(default %(default)s)")
     other = parser.add_argument_group("mouth, face and alarm")
-    other.add_argument("--mar-threshold", type=positive_float, default=0.6, metavar="MAR",
-                       help="inner-lip mouth aspect ratio of a yawn (default 0.6)")
-    other.add_argument("--yawn-seconds", type=positive_float, default=1.5, metavar="S",
-                       help="shortest mouth opening counted as a yawn (default 1.5)")
-    other.add_argument("--away-seconds", type=positive_float, default=2.0, metavar="S",
-                       help="seconds without a face before the 'eyes off the road' alarm (default 2)")
+    other.add_argument("--mar-threshold", type=positive_float, default=DEFAULTS.mar_threshold, metavar="MAR",
+                       help="inner-lip mouth aspect ratio of a yawn (default %(default)s)")
+    other.add_argument("--yawn-seconds", type=positive_float, default=DEFAULTS.yawn_seconds, metavar="S",
+                       help="shortest mouth opening counted as a yawn (default %(default)s)")
+    other.add_argument("--away-seconds", type=positive_float, default=DEFAULTS.away_seconds, metavar="S",
+                       help="seconds without a face before the 'eyes off the road' alarm (default %(default)s)")
     other.add_argument("--alarm", metavar="WAV", help="sound file for the alarm (default: a generated tone)")
     other.add_argument("--no-sound", action="store_true", help="no sound; banners only (key s toggles)")
     other.add_argument("--model", metavar="DAT",
@@ -92,10 +95,8 @@ def parse_args(argv=None):
 
 
 def settings_from(args):
-    return Settings(closed_seconds=args.closed_seconds, ear_threshold=args.ear_threshold,
-                    ear_fraction=args.ear_fraction, calibration_seconds=args.calibration_seconds,
-                    perclos=args.perclos, mar_threshold=args.mar_threshold, yawn_seconds=args.yawn_seconds,
-                    away_seconds=args.away_seconds)
+    """The monitor's settings from the flags of the same names."""
+    return Settings(**{f.name: getattr(args, f.name) for f in fields(Settings) if hasattr(args, f.name)})
 
 
 def step(image, t, tracker, monitor):

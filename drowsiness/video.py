@@ -6,7 +6,9 @@ index / `IMAGE_FPS` for still images.
 """
 import glob
 import os
+import queue
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -114,6 +116,44 @@ class ImageSource(Source):
                 print(f"warning: cannot read image {path!r}, skipped", file=sys.stderr)
                 continue
             yield Frame(index, index / self.fps, image, path)
+
+
+def prefetch(frames, size=4):
+    """Iterate `frames` in a background thread, `size` frames ahead: decoding the next frame overlaps with
+    processing this one (the webcam loop this tool replaces read its camera the same way, with imutils'
+    threaded VideoStream). Nothing is dropped; errors in the reader reach the caller."""
+    items = queue.Queue(maxsize=size)
+    stop = threading.Event()
+    done = object()
+
+    def read():
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        items.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as e:  # handed to the consuming thread
+            items.put(e)
+
+    reader = threading.Thread(target=read, name="frame-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=2)
 
 
 def _quiet_capture(spec):
