@@ -115,7 +115,7 @@ def run_air(app, args, recognise):
     last_seen = None
     shown = None  # (event fields, 28x28 image) of the last classification, for the side panel
     show_mask = False
-    key = None
+    key = frame = None
     for frame in app.frames():
         mask, pen = locate(frame.image)
         if pen is not None:
@@ -125,11 +125,7 @@ def run_air(app, args, recognise):
             board.lift()
         pen_gone = pen is None and last_seen is not None and frame.t - last_seen >= args.gone
         if board.has_digit and (pen_gone or key == " "):
-            crop = board.digit_image()
-            fields = recognise.event_fields(recognise([crop]))
-            app.log("prediction", frame, mode="air", **fields)
-            shown = (fields, crop)
-            board.clear()
+            shown = read_board(app, frame, board, recognise)
         elif pen_gone or key == "c":
             board.clear()  # a dot or a slip: too small to be a digit
         if not (app.display or app.writer):
@@ -142,6 +138,17 @@ def run_air(app, args, recognise):
         elif key == "k":
             locate.ranges = calibrate(app, frame.image, args.save_profile) or locate.ranges
             board.clear()
+    if board.has_digit and not app.quit:  # the clip ended while the pen was still writing
+        read_board(app, frame, board, recognise)
+
+
+def read_board(app, frame, board, recognise):
+    """Classify the drawing with every model, log it, clear the board; returns what the side panel shows."""
+    crop = board.digit_image()
+    fields = recognise.event_fields(recognise([crop]))
+    app.log("prediction", frame, mode="air", **fields)
+    board.clear()
+    return fields, crop
 
 
 def default_roi(shape):
