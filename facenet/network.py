@@ -17,9 +17,14 @@ class L2Normalize(layers.Layer):
 CUSTOM_OBJECTS = {"L2Normalize": L2Normalize}
 
 
+# Batch-norm statistics that follow training within tens of steps (Keras's 0.99 needs hundreds): with the
+# default, a short run validates with stale statistics and every embedding lands on the same spot.
+BN_MOMENTUM = 0.9
+
+
 def _conv(x, filters, kernel, strides=1):
     x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     return layers.Activation("relu")(x)
 
 
@@ -52,7 +57,7 @@ def build(size=96, dim=128, width=1.0):
     x = layers.Dense(dim, use_bias=False)(x)
     # FaceNet's bottleneck is batch-normalised too: centred features spread over the sphere from the start,
     # instead of collapsing into one corner where every distance is tiny and triplets teach nothing.
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     return keras.Model(inputs, L2Normalize()(x), name="facenet_small")
 
 

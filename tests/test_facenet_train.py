@@ -50,10 +50,10 @@ def test_training_raises_held_out_verification_accuracy_and_the_model_runs(tmp_p
         folder.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(folder / f"{i}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     out = tmp_path / "model.keras"
-    proc = run_script(TRAIN, "--data", data, "--aligned", "--out", out, "--epochs", "3", "--steps", "8",
+    proc = run_script(TRAIN, "--data", data, "--aligned", "--out", out, "--epochs", "4", "--steps", "8",
                       "--width", "0.25", "--batch-ids", "8", "--lr", "0.003", "--val-fraction", "0.25",
                       timeout=600)
-    assert "epoch 3: validation verification accuracy" in proc.stderr
+    assert "epoch 4: validation verification accuracy" in proc.stderr
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["size"] == 96 and meta["dim"] == 128 and 0 < meta["threshold"] < 2
     assert meta["val_verification_accuracy"] >= meta["initial_val_verification_accuracy"] + 0.05, meta
