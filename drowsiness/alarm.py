@@ -111,11 +111,9 @@ class Alarm:
         on = bool(on)
         if on == self._active:
             return
-        with self._wake:
+        with self._wake:  # when the alarm ends the current beep finishes; it is not repeated
             self._active = on
             self._wake.notify()
-        if not on:
-            self._kill()
 
     def toggle_sound(self):
         self.enabled = not self.enabled
@@ -126,11 +124,13 @@ class Alarm:
         return self.enabled
 
     def close(self):
+        """Stop; a beep that is playing may finish (up to a second), a longer sound is cut."""
         with self._wake:
             self._stop = True
             self._wake.notify()
+        self._thread.join(timeout=1.0)
         self._kill()
-        self._thread.join(timeout=2)
+        self._thread.join(timeout=1.0)
 
     def _kill(self):
         process = self._process
@@ -163,7 +163,7 @@ class Alarm:
                 return
             self._process = subprocess.Popen([*self.player, str(self.sound)], stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if self._process.wait(timeout=PLAY_TIMEOUT) != 0 and self._active and self.enabled:
+            if self._process.wait(timeout=PLAY_TIMEOUT) != 0 and self.enabled and not self._stop:
                 raise OSError(f"exit code {self._process.returncode}")
         except (OSError, subprocess.SubprocessError, RuntimeError) as e:
             self._kill()

@@ -2,7 +2,8 @@
 run: the carphone clip (176x144, real blinks labelled by hand) and its frames enlarged to 640x480 and 1280x720.
 
 Speed: frames per second of each loop over the same video (decoding included, in a background reader for
-both, as the original's threaded camera stream did; no window, no drawing beyond what each loop does headless), repeated and interleaved so that a busy machine slows both alike; medians. The
+both, as the original's threaded camera stream did; no window, no drawing beyond what each loop does
+headless), repeated and interleaved so that a busy machine slows both alike; medians. The
 CPU-time ratio (time.process_time) is the steadier figure on a shared machine: it counts only this process.
 Blinks: each loop's closures are matched with the hand-labelled blinks (tests/data/drowsiness/carphone_blinks.json);
 a detection counts when its closed frames overlap a labelled blink (one frame of slack either side).
