@@ -31,12 +31,14 @@ def text(image, message, org, colour, size=18, background=(0, 0, 0)):
     font = _font(size)
     x0, y0, x1, y1 = font.getbbox(message)
     w, h = x1 + 6, y1 + 6
-    x, y = int(max(0, org[0])), int(max(0, min(org[1], image.shape[0] - h)))
+    x = int(max(0, min(org[0], image.shape[1] - w)))
+    y = int(max(0, min(org[1], image.shape[0] - h)))
     region = image[y:y + h, x:x + w]
     if region.size == 0:
         return
     pil = Image.fromarray(np.full((h, w, 3), background, np.uint8))
-    ImageDraw.Draw(pil).text((3, 2), message, font=font, fill=tuple(int(c) for c in colour[::-1]))
+    # The band goes straight into the BGR image, so PIL draws BGR colours as they are.
+    ImageDraw.Draw(pil).text((3, 2), message, font=font, fill=tuple(int(c) for c in colour))
     region[:] = np.asarray(pil)[:region.shape[0], :region.shape[1]]
 
 

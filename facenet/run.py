@@ -69,13 +69,14 @@ def main(argv=None):
     args = parse_args(argv)
     if args.ear_threshold >= 1:
         raise ValueError("--ear-threshold must be below 1 (open eyes measure ~0.3)")
+    app = App(TOOL, args, window_title="facenet")  # opens the source first: a wrong --source fails at once
     embedder = load_embedder(args.model)
     recognizer = Recognizer(embedder, args.people, args.detector, args.threshold, args.detect_every,
                             args.embed_every, args.ear_threshold, args.require_blink, args.blink_window)
     if not len(recognizer.gallery):
         print(f"{TOOL}: warning: nobody enrolled in {args.people}; every face is unknown", file=sys.stderr)
     landmarks = False
-    with App(TOOL, args, window_title="facenet") as app:
+    with app:
         stills = isinstance(app.source, ImageSource)
         for frame in app.frames():
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)

@@ -49,6 +49,16 @@ def test_every_test_photo_has_one_face_with_open_eyes_and_closing_them_is_seen(d
     assert len(again) == 1 and face_ear(again[0].points) < EAR_OPEN
 
 
+def test_mtcnn_finds_the_face_and_its_landmarks(dlib_embedding):
+    rgb = faces.read_rgb(PHOTOS / "biden_1.jpg")
+    boxes = faces.MtcnnDetector()(rgb)
+    assert len(boxes) == 1
+    hog = dlib_embedding.detector(rgb, upsample=1)[0]
+    from facenet.tracker import iou
+    assert iou(boxes[0], hog) > 0.5  # MTCNN's box is shifted onto the shape predictor's convention
+    assert face_ear(dlib_embedding.landmarks(rgb, boxes[0]).points) > EAR_OPEN
+
+
 def test_embedding_cache_recomputes_only_changed_photos(tmp_path, dlib_embedding):
     folder = people_folder(tmp_path, ["obama_1", "obama_2"]) / "obama"
     stats = {}

@@ -160,7 +160,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, media, args, message):
 def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
     people, _ = media
     long_clip = tmp_path / "long.avi"
-    synthetic.write_clip(long_clip, [PHOTOS / "hopper_1.jpg"], frames=300)
+    synthetic.write_clip(long_clip, [PHOTOS / "hopper_1.jpg"], frames=150)
     proc = start_script(RUN, "--source", long_clip, "--people", people, display=xvfb)
     try:
         window = wait_for_window(xvfb, "facenet", timeout=90)
@@ -172,4 +172,4 @@ def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
             proc.kill()
     assert proc.returncode == 0, err
     frames = int(err.split("facenet: ")[-1].split(" frames")[0])
-    assert 0 < frames < 300  # quit by the key, not by the end of the clip
+    assert 0 < frames < 150  # quit by the key, not by the end of the clip
