@@ -156,6 +156,7 @@ class App:
         self.mouse_callback = None
         self._window_open = False
         self._frame = None
+        self._last_shown = 0.0
 
     def __enter__(self):
         self.start = time.monotonic()
@@ -189,7 +190,9 @@ class App:
                 break
 
     def show(self, image, wait_ms=1):
-        """Write `image` to --output and show it; returns the key pressed (a str) or None. q/Esc quit."""
+        """Write `image` to --output and show it; returns the key pressed (a str) or None. q/Esc quit.
+
+        Files and generated scenes are shown at their frame rate; cameras as fast as they deliver."""
         if self.writer:
             self.writer.write(image, self._frame.index if self._frame else self.count)
         if not self.display:
@@ -199,7 +202,12 @@ class App:
             self._window_open = True
             if self.mouse_callback:
                 cv2.setMouseCallback(self.title, self.mouse_callback)
+        if not self.live:
+            # Play files at their own rate when they are watched, not as fast as they decode.
+            due = self._last_shown + 1.0 / self.source.fps
+            wait_ms = max(wait_ms, int(1000 * (due - time.monotonic())))
         code = cv2.waitKey(wait_ms) & 0xFF
+        self._last_shown = time.monotonic()
         if code in QUIT_KEYS:
             self.quit = True
             return None

@@ -3,8 +3,11 @@
 TensorFlow is imported only inside the functions that need it (~5 s of start-up). Per frame, the model runs
 through a TFLite interpreter (about 0.3 ms for one 50x50 crop), never through `model.predict` (~100 ms).
 """
+import contextlib
+import io
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -69,8 +72,8 @@ def save(model, names, out_dir, extra=None):
     tmp = out_dir / ("tmp-" + MODEL_FILE)  # keras insists on the .keras suffix
     model.save(tmp)
     os.replace(tmp, out_dir / MODEL_FILE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout
         tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     _atomic_write_bytes(out_dir / TFLITE_FILE, tflite)
     meta = {"labels": label_table(names), "input_size": SIZE, **(extra or {})}
@@ -90,6 +93,21 @@ def read_labels(model_dir):
     return meta
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence C++ log lines on file descriptor 2 (TFLite announces its XNNPACK delegate on every start)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class Classifier:
     """Loads a trained model directory and classifies one 50x50 silhouette at a time."""
 
@@ -103,18 +121,19 @@ class Classifier:
         if not path.exists():
             raise ValueError(f"no model in {self.model_dir} (missing {TFLITE_FILE}); train one with train.py")
         import tensorflow as tf
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_stderr():
             warnings.simplefilter("ignore")  # tf.lite.Interpreter warns about its future move to LiteRT
             try:
                 self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=1)
                 self._interpreter.allocate_tensors()
+                self._input = self._interpreter.get_input_details()[0]["index"]
+                self._output = self._interpreter.get_output_details()[0]
+                if self._output["shape"][-1] != len(self.labels):
+                    raise ValueError(f"{self._output['shape'][-1]} outputs but {LABELS_FILE} "
+                                     f"lists {len(self.labels)} labels")
+                self.probabilities(np.zeros((SIZE, SIZE), np.uint8))  # the first call sets up XNNPACK
             except (ValueError, RuntimeError) as exc:
                 raise ValueError(f"corrupt model {path}: {exc}") from None
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]
-        if self._output["shape"][-1] != len(self.labels):
-            raise ValueError(f"{path} has {self._output['shape'][-1]} outputs but {LABELS_FILE} "
-                             f"lists {len(self.labels)} labels")
 
     def probabilities(self, crop):
         """Class probabilities for one SIZE x SIZE uint8 silhouette."""

@@ -42,6 +42,7 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=str(DEFAULT_MODEL_DIR), help="model folder to write (default: shipped)")
     parser.add_argument("--epochs", type=positive_int, default=30)
     parser.add_argument("--batch", type=positive_int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (cosine decay to 0)")
     parser.add_argument("--width", type=positive_int, default=16, help="filters of the first conv layer")
     parser.add_argument("--blocks", type=positive_int, default=5, help="capture-order blocks per gesture")
     parser.add_argument("--gap", type=int, default=10, help="frames dropped at each block boundary")
@@ -83,8 +84,8 @@ def train(args):
     val_input = to_input(val_x)
     for epoch in range(args.epochs):
         start = time.time()
-        # Cosine decay from 1e-3: large steps first, fine ones at the end.
-        model.optimizer.learning_rate.assign(1e-3 * 0.5 * (1 + np.cos(np.pi * epoch / args.epochs)))
+        # Cosine decay: large steps first, fine ones at the end.
+        model.optimizer.learning_rate.assign(args.lr * 0.5 * (1 + np.cos(np.pi * epoch / args.epochs)))
         order = rng.permutation(len(train_x))
         fit = model.fit(to_input(augment(train_x[order], rng)), train_y[order], batch_size=args.batch,
                         epochs=1, verbose=0)
@@ -122,6 +123,8 @@ def main():
     args = parse_args()
     if args.gap < 0:
         raise ValueError("--gap must not be negative")
+    if not 0 < args.lr < 1:
+        raise ValueError("--lr must be between 0 and 1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     train(args)
 

@@ -1,0 +1,127 @@
+"""Capture training silhouettes of one gesture: gestures/<name>/<n>.png, numbered in capture order.
+
+First the calibration: keep the region empty while the background is learned, then show the hand so that its
+skin colour is sampled (the calibration is saved to <data>/calibration.npz for run.py --calibration). Then `c`
+starts and pauses saving; every frame with a hand found is saved, through the same segmentation run.py uses.
+Numbering resumes after the highest number already in the folder, and existing files are never overwritten.
+Capture stops when the folder holds --count images. Without a window (--no-display) saving starts as soon as
+the calibration is done.
+
+Usage:
+    python emojinator/capture.py --gesture victory
+    python emojinator/capture.py --gesture my_wave --count 600 --data gestures --region 100,80,300
+    python emojinator/capture.py --gesture fist --source clip.avi --calibrate 30 --no-display
+
+Keys:
+    c        start / pause saving
+    i/j/k/l  move the region up/left/down/right      +/-  grow/shrink the region
+    b        learn the empty background again, then the skin of the next hand
+    s        take the skin colour from the middle of the region now
+    q, Esc   quit
+"""
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+
+from emojinator.app import App, add_core_args, positive_int, run_main
+from emojinator.controls import HELP, GREEN, RED, add_region_args, apply_key, draw_common, make_calibrator, text
+from emojinator.segment import segment
+
+NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gesture", required=True, help="gesture name (folder name): letters, digits, _ and -")
+    parser.add_argument("--data", default="gestures", help="gestures folder (default gestures)")
+    parser.add_argument("--count", type=positive_int, default=1200,
+                        help="stop when the gesture's folder holds this many images (default 1200)")
+    add_core_args(parser)
+    add_region_args(parser, calibrate_default=30)
+    return parser.parse_args(argv)
+
+
+class Folder:
+    """A gesture's image folder that only ever grows: numbering resumes, nothing is overwritten."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.stem) for p in self.path.iterdir() if p.stem.isdigit()]
+        self.next = max(numbers, default=0) + 1
+        self.count = sum(1 for p in self.path.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+
+    def save(self, image):
+        """Write the next numbered PNG; os.link refuses to replace a file another process made meanwhile."""
+        ok, data = cv2.imencode(".png", image)
+        if not ok:
+            raise ValueError("cannot encode the silhouette as PNG")
+        tmp = self.path / f".tmp-{os.getpid()}.png"
+        tmp.write_bytes(data.tobytes())
+        try:
+            while True:
+                target = self.path / f"{self.next}.png"
+                self.next += 1
+                try:
+                    os.link(tmp, target)
+                    break
+                except FileExistsError:
+                    continue
+        finally:
+            tmp.unlink()
+        self.count += 1
+        return target
+
+
+def main():
+    args = parse_args()
+    if not NAME.match(args.gesture):
+        raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
+    folder = Folder(Path(args.data) / args.gesture)
+    if folder.count >= args.count:
+        raise ValueError(f"{folder.path} already holds {folder.count} images (--count {args.count}); "
+                         "raise --count to add more")
+    calibrator = make_calibrator(args)
+    calibration_file = Path(args.data) / "calibration.npz"
+    region, saving = None, False
+    with App("emojinator", args, window_title="emojinator capture") as app:
+        saving_on_calibrated = not app.display  # no keys without a window: start once calibrated
+        if not calibrator.busy:
+            saving = saving_on_calibrated
+        for frame in app.frames():
+            image = frame.image
+            region = (region or args.region).fitted(image.shape)
+            if calibrator.busy:
+                if calibrator.update(image, region) and not calibrator.busy:
+                    calibrator.calibration.save(calibration_file)
+                    app.log("calibrated", frame, path=str(calibration_file))
+                    saving = saving or saving_on_calibrated
+            seg = segment(image, region, calibrator.calibration)
+            if saving and not calibrator.busy and seg.crop is not None:
+                path = folder.save(seg.crop)
+                app.log("saved", frame, gesture=args.gesture, path=str(path), count=folder.count)
+                if folder.count >= args.count:
+                    app.quit = True
+            if app.display or app.writer:
+                draw_common(image, region, seg, calibrator.status(), "c capture  " + HELP)
+                state = "SAVING" if saving else "paused (c)"
+                text(image, f"{args.gesture}: {folder.count}/{args.count}  {state}", (120, 30), 0.7,
+                     GREEN if saving else RED)
+            key = app.show(image)
+            if key == "c":
+                saving = not saving
+            elif key:
+                region = apply_key(key, region, calibrator, image)
+    print(f"emojinator: {folder.path} holds {folder.count} images", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run_main("emojinator", main))
