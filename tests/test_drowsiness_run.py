@@ -13,6 +13,7 @@ import pytest
 
 from conftest import DATA, ROOT, read_events, run_script, send_key, start_script, wait_for_window
 from drowsiness import clips
+from drowsiness.eyes import mean_ear
 from drowsiness.face import FaceTracker, load_predictor
 
 SCRIPT = ROOT / "drowsiness" / "run.py"
@@ -132,14 +133,36 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert "Traceback" not in proc.stderr
 
 
-def test_tracker_follows_the_largest_face():
+@pytest.fixture(scope="module")
+def predictor():
+    return load_predictor()
+
+
+@pytest.mark.parametrize("size", [None, (640, 480), (1280, 720)])
+def test_tracker_sees_the_real_blink_at_every_frame_size(predictor, size):
+    frames = clips.read_frames()[30:46]  # a real blink at frame 42
+    tracker = FaceTracker(predictor)
+    ears = []
+    for i, frame in enumerate(frames):
+        image = clips.fit(frame, size) if size else frame
+        face = tracker.update(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), i / 30)
+        assert face is not None, f"no face in frame {30 + i} at {size or 'native 176x144'}"
+        ears.append(mean_ear(face.landmarks))
+    open_ear = float(np.median(ears))
+    assert 0.28 < open_ear < 0.42
+    assert ears[12] < 0.7 * open_ear  # frame 42: eyes closed
+    assert min(ears[:10]) > 0.7 * open_ear  # frames 30-39: open
+    assert tracker.detections < len(frames) / 2
+
+
+def test_tracker_follows_the_largest_face(predictor):
     frame = clips.read_frames()[10]
     canvas = np.zeros((580, 1100, 3), np.uint8)
     small = cv2.resize(frame, None, fx=2.2, fy=2.2)
     canvas[100:100 + small.shape[0], :small.shape[1]] = small
     canvas[:576, 390:390 + 704] = cv2.resize(frame, None, fx=4, fy=4)
     gray = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
-    tracker = FaceTracker(load_predictor())
+    tracker = FaceTracker(predictor)
     faces = [tracker.update(gray, i / 30) for i in range(5)]
     assert all(f is not None and f.track == 1 for f in faces)
     left, top, right, bottom = faces[-1].box
