@@ -51,6 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--max-per-class", type=int, default=0, help="use at most N training images per class")
     p.add_argument("--per-epoch", type=int, default=23000, help="--synthetic: characters per epoch")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
+    p.add_argument("--no-tflite", action="store_true", help="skip the TFLite copy (run.py then uses tf.function)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.out.suffix != ".keras":
@@ -201,7 +202,8 @@ def main(argv=None):
         return 2
     os.replace(best, args.out)
     try:
-        export_tflite(model, args.out.with_suffix(".tflite"))
+        if not args.no_tflite:
+            export_tflite(model, args.out.with_suffix(".tflite"))
     except Exception as exc:  # the converter's failures are many and obscure; run.py falls back to tf.function
         print(f"devanagari: warning: no TFLite copy written: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
 

@@ -33,7 +33,8 @@ def tiny_data(tmp_path_factory):
 
 def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
     model = tmp_path / "tiny.keras"
-    run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model)
+    run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model,
+               "--no-tflite")
     metrics = json.loads((tmp_path / "tiny.metrics.json").read_text(encoding="utf-8"))
     assert metrics["epochs_run"] == 2 and len(metrics["history"]["val_accuracy"]) == 2
     assert metrics["val_n"] == 46  # 10 % of the training images, at least one of every class

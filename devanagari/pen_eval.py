@@ -1,0 +1,74 @@
+"""Accuracy of air-writing: every class traced by the generated pen from given font families, through run.py's
+own path (pen canvas -> prepare_image -> classifier).
+
+The pen follows each glyph's skeleton (see pen_clip.py), so the drawings have the even strokes and retraced
+branches of air-writing. Use families the model was not trained on for an honest figure. The last stdout line is
+JSON with "accuracy", "n" and the per-family accuracy.
+
+Usage:
+    python devanagari/pen_eval.py --families "Lohit Devanagari,Mukta,Annapurna SIL,Sarai"
+
+Keys:
+    none (command-line tool)
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from devanagari import pen_clip
+from devanagari.classes import CLASSES
+from devanagari.classifier import DEFAULT_MODEL, Classifier, ModelError
+from devanagari.fonts import TEST_FAMILIES, FontError, discover_families, select_families, usable_classes
+from devanagari.pen import AirCanvas
+from devanagari.preprocess import prepare_image
+
+
+def traced_drawing(char, font_path):
+    """The air canvas after the generated pen has written `char` in the font at `font_path`."""
+    canvas = AirCanvas((pen_clip.HEIGHT, pen_clip.WIDTH))
+    for i, point in enumerate(pen_clip.character_path(char, font_path)):
+        canvas.update(point, i / pen_clip.FPS)
+    return canvas.drawing()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--families", default=TEST_FAMILIES, help="comma-separated font families")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    args = p.parse_args(argv)
+    try:
+        families = select_families(discover_families(), [n for n in args.families.split(",") if n.strip()])
+        classifier = Classifier(args.model)
+    except (FontError, ModelError) as exc:
+        print(f"devanagari: error: {exc}", file=sys.stderr)
+        return 2
+    per_family, wrong = {}, []
+    for family in families.values():
+        face = next((f for f in family.faces if "Regular" in f.name), family.faces[0])  # the plain weight
+        ok = usable_classes(face)
+        results = []
+        for cls in CLASSES:
+            if ok[cls.index]:  # a reason to skip: the face cannot draw this class
+                continue
+            predicted = classifier.classify(prepare_image(traced_drawing(cls.char, face.path)), 1)[0]
+            results.append(predicted["label"] == cls.folder)
+            if not results[-1]:
+                wrong.append(f"{family.name}: {cls.char} {cls.translit} -> {predicted['char']} {predicted['translit']}")
+        per_family[family.name] = {"accuracy": round(sum(results) / len(results), 4), "n": len(results),
+                                   "face": face.name}
+        print(f"{family.name:24s} {face.name:28s} {sum(results)}/{len(results)}")
+    for line in wrong:
+        print("  wrong:", line)
+    n = sum(f["n"] for f in per_family.values())
+    correct = sum(round(f["accuracy"] * f["n"]) for f in per_family.values())
+    print(json.dumps({"accuracy": round(correct / n, 4), "n": n, "per_family": per_family,
+                      "model": str(args.model)}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
