@@ -72,7 +72,7 @@ def test_paper_mode_reads_a_handwritten_number_from_video_and_from_a_photo(tmp_p
 def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvfb):
     import os
     import subprocess
-    clip = write_video(tmp_path / "page.avi", paper_clip("4096", n_frames=600))
+    clip = write_video(tmp_path / "page.avi", paper_clip("4096", n_frames=900))
     log = tmp_path / "window.jsonl"
     proc = start_script(RUN, "--mode", "paper", "--source", clip, "--log", log, "--models", NUMPY_MODELS,
                         display=xvfb)
@@ -81,15 +81,17 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
         deadline = time.time() + 60
         while not (log.exists() and log.read_text()) and time.time() < deadline:
             time.sleep(0.2)
-        # Drag a region around the first two digits only: the reading must become "40".
+        # Drag a region around the first two digits only (x 149-240 of 480; tall enough for any toolbar
+        # above the image in Qt's window): the reading must become "40".
         env = dict(os.environ, DISPLAY=xvfb)
-        subprocess.run(["xdotool", "mousemove", "--window", window, "120", "120", "mousedown", "1",
+        subprocess.run(["xdotool", "mousemove", "--window", window, "120", "100", "mousedown", "1",
                         "mousemove", "--window", window, "200", "200",
-                        "mousemove", "--window", window, "250", "245", "mouseup", "1"], env=env, check=True)
+                        "mousemove", "--window", window, "250", "320", "mouseup", "1"], env=env, check=True)
         deadline = time.time() + 60
         while time.time() < deadline and not any(e["text"] == "40" for e in read_events(log)):
             time.sleep(0.2)
-        send_key(xvfb, window, "q")
+        if proc.poll() is None:
+            send_key(xvfb, window, "q")
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -104,7 +106,7 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
 def test_training_evaluation_and_benchmark_scripts(tmp_path, mnist):
     out = tmp_path / "models"
     proc = run_script("digit_recognizer/train.py", "--model", "shallow", "--limit", "800", "--epochs", "3",
-                      "--lr", "0.005", "--augment", "0", "--out", out)
+                      "--lr", "0.005", "--augment", "0", "--batch-size", "32", "--out", out)
     assert "validation accuracy" in proc.stdout
     metrics = json.loads((out / "shallow_metrics.json").read_text())
     assert metrics["train_images"] == 400 and metrics["val_images"] == 400
