@@ -11,9 +11,16 @@ HELP = "i/j/k/l move  +/- size  b calibrate  s skin  q quit"
 GREEN, RED, WHITE, BLACK = (0, 200, 0), (0, 0, 230), (255, 255, 255), (0, 0, 0)
 
 
+def region_flag(text):
+    return Region.parse(text)
+
+
+region_flag.__name__ = "X,Y,SIZE"  # argparse names the type in its error message
+
+
 def add_region_args(parser, calibrate_default):
     group = parser.add_argument_group("region and calibration")
-    group.add_argument("--region", type=Region.parse, default=Region(300, 50, 350), metavar="X,Y,SIZE",
+    group.add_argument("--region", type=region_flag, default=Region(300, 50, 350), metavar="X,Y,SIZE",
                        help="square where the hand is looked for (default 300,50,350; keys i/j/k/l, +/-)")
     group.add_argument("--calibrate", type=int, default=calibrate_default, metavar="N",
                        help="learn the empty background from the first N frames, then the skin colour from "
