@@ -17,7 +17,8 @@ def test_any_unicode_name_is_a_folder_inside_people(tmp_path, name):
     assert folder.name == name
 
 
-@pytest.mark.parametrize("name", ["", " ", ".", "..", "../x", "a/b", "a\\b", ".hidden", "x\0y", "/etc"])
+@pytest.mark.parametrize("name", ["", " ", ".", "..", "../x", "a/b", "a\\b", ".hidden", "x\0y",
+                                  "/etc"])
 def test_names_that_escape_or_hide_are_refused(tmp_path, name):
     with pytest.raises(ValueError, match="invalid person name"):
         person_dir(tmp_path, name)

@@ -14,6 +14,7 @@ from conftest import DATA, ROOT, read_events, run_script, send_key, start_script
 
 PHOTOS = DATA / "facenet"
 RUN, ENROLL = ROOT / "facenet" / "run.py", ROOT / "facenet" / "enroll.py"
+DLIB = ("--model", "dlib")  # starts in a second; the default FaceNet loads TensorFlow (one test uses it)
 BLINKS = (10, 34)  # frames where every face in the clip shuts its eyes for 4 frames
 
 
@@ -23,8 +24,8 @@ def media(tmp_path_factory):
     Hopper, left to right, all blinking twice."""
     root = tmp_path_factory.mktemp("facenet")
     people = root / "people"
-    run_script(ENROLL, "--people", people, "--name", "Обама", "--images", PHOTOS / "obama_1.jpg")
-    run_script(ENROLL, "--people", people, "--name", "Grace Hopper", "--images", PHOTOS / "hopper_1.jpg")
+    run_script(ENROLL, *DLIB, "--people", people, "--name", "Обама", "--images", PHOTOS / "obama_1.jpg")
+    run_script(ENROLL, *DLIB, "--people", people, "--name", "Grace Hopper", "--images", PHOTOS / "hopper_1.jpg")
     clip = root / "clip.avi"
     synthetic.write_clip(clip, [PHOTOS / "obama_2.jpg", PHOTOS / "collins_1.jpg", PHOTOS / "hopper_1.jpg"],
                          frames=45, blink_at=BLINKS)
@@ -48,7 +49,7 @@ def majority(events):
 
 def test_enroll_refuses_bad_names_and_photos_without_exactly_one_face(tmp_path, media):
     people = tmp_path / "people"
-    proc = run_script(ENROLL, "--people", people, "--name", "../evil", "--images", PHOTOS / "biden_1.jpg",
+    proc = run_script(ENROLL, *DLIB, "--people", people, "--name", "../evil", "--images", PHOTOS / "biden_1.jpg",
                       check=False)
     assert proc.returncode == 2 and proc.stderr.strip().startswith("facenet: error: invalid person name")
     assert not (tmp_path / "evil").exists()
@@ -58,14 +59,15 @@ def test_enroll_refuses_bad_names_and_photos_without_exactly_one_face(tmp_path, 
     a, b = cv2.imread(str(PHOTOS / "obama_3.jpg")), cv2.imread(str(PHOTOS / "collins_1.jpg"))
     h = min(a.shape[0], b.shape[0])
     cv2.imwrite(str(pair), np.hstack([a[:h], b[:h]]))
-    proc = run_script(ENROLL, "--people", people, "--name", "Joe", "--images", blank, pair, PHOTOS / "biden_1.jpg")
+    proc = run_script(ENROLL, *DLIB, "--people", people, "--name", "Joe", "--images", blank, pair,
+                      PHOTOS / "biden_1.jpg")
     assert "no face found" in proc.stderr and "2 faces found" in proc.stderr
     photos = sorted(p.name for p in (people / "Joe").iterdir() if not p.name.startswith("."))
     assert photos == ["photo_001.jpg"]
-    run_script(ENROLL, "--people", people, "--name", "Joe", "--images", PHOTOS / "biden_1.jpg")
+    run_script(ENROLL, *DLIB, "--people", people, "--name", "Joe", "--images", PHOTOS / "biden_1.jpg")
     photos = sorted(p.name for p in (people / "Joe").iterdir() if not p.name.startswith("."))
     assert photos == ["photo_001.jpg", "photo_002.jpg"]  # a second enrolment adds, never overwrites
-    proc = run_script(ENROLL, "--people", people, "--name", "Nobody", "--images", blank, check=False)
+    proc = run_script(ENROLL, *DLIB, "--people", people, "--name", "Nobody", "--images", blank, check=False)
     assert proc.returncode == 2 and "nothing enrolled" in proc.stderr and not (people / "Nobody").exists()
 
 
@@ -73,7 +75,7 @@ def test_run_names_known_faces_marks_strangers_and_logs_blinks(tmp_path, media):
     people, clip = media
     log = tmp_path / "events.jsonl"
     out = tmp_path / "annotated.avi"
-    proc = run_script(RUN, "--source", clip, "--people", people, "--log", log, "--output", out)
+    proc = run_script(RUN, *DLIB, "--source", clip, "--people", people, "--log", log, "--output", out)
     assert "facenet: 45 frames in" in proc.stderr
     events = read_events(log)
     faces = [e for e in events if e["event"] == "face"]
@@ -96,7 +98,8 @@ def test_run_names_known_faces_marks_strangers_and_logs_blinks(tmp_path, media):
 def test_require_blink_names_a_face_only_after_it_blinked(tmp_path, media):
     people, clip = media
     log = tmp_path / "events.jsonl"
-    run_script(RUN, "--source", clip, "--people", people, "--log", log, "--require-blink", "--blink-window", "0.3")
+    run_script(RUN, *DLIB, "--source", clip, "--people", people, "--log", log, "--require-blink",
+               "--blink-window", "0.3")
     _, middle, right = faces_by_slot(read_events(log)).values()
     before = [e for e in right if e["frame"] < BLINKS[0]]
     assert before and all(e["name"] is None and not e["live"] for e in before)
@@ -113,7 +116,8 @@ def test_image_folder_gives_one_event_per_face_per_image_with_its_path(tmp_path,
     for stem in ("obama_3", "collins_1", "hopper_1"):
         shutil.copy(PHOTOS / f"{stem}.jpg", folder / f"{stem}.jpg")
     log = tmp_path / "events.jsonl"
-    run_script(RUN, "--source", folder, "--people", people, "--log", log)
+    run_script(RUN, "--source", folder, "--people", people, "--log", log)  # the default model: FaceNet
+    assert (people / "Обама" / ".embeddings-facenet.npz").is_file()  # enrolled with dlib, embedded on demand
     events = [e for e in read_events(log) if e["event"] == "face"]
     assert [(e["frame"], e["path"].rsplit("/", 1)[-1], e["name"]) for e in events] == [
         (0, "collins_1.jpg", "unknown"), (1, "hopper_1.jpg", "Grace Hopper"), (2, "obama_3.jpg", "Обама")]
@@ -124,14 +128,14 @@ def test_enroll_from_a_camera_stream_captures_aligned_crops(tmp_path, media):
     _, clip = media
     people = tmp_path / "people"
     log = tmp_path / "captures.jsonl"
-    proc = run_script(ENROLL, "--people", people, "--name", "Eileen", "--camera", "--source", clip,
+    proc = run_script(ENROLL, *DLIB, "--people", people, "--name", "Eileen", "--camera", "--source", clip,
                       "--count", "3", "--interval", "0.2", "--no-display", "--log", log, check=False)
     # Three faces in view: the user is asked to be alone in the picture, and nothing is captured.
     assert proc.returncode == 2 and "nothing enrolled" in proc.stderr
     assert not [e for e in read_events(log) if e["event"] == "capture"]
     single = tmp_path / "single.avi"
     synthetic.write_clip(single, [PHOTOS / "collins_1.jpg"], frames=20)
-    run_script(ENROLL, "--people", people, "--name", "Eileen", "--camera", "--source", single,
+    run_script(ENROLL, *DLIB, "--people", people, "--name", "Eileen", "--camera", "--source", single,
                "--count", "3", "--interval", "0.2", "--no-display", "--log", log)
     captures = [e for e in read_events(log) if e["event"] == "capture"]
     assert len(captures) == 3 and [c["frame"] for c in captures] == sorted(c["frame"] for c in captures)
@@ -151,7 +155,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, media, args, message):
     for flag, value in zip(args[::2], args[1::2]):
         base[flag] = value
     flat = [x for kv in base.items() for x in kv]
-    proc = run_script(RUN, *flat, "--no-display", check=False)
+    proc = run_script(RUN, *DLIB, *flat, "--no-display", check=False)
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.strip().splitlines() if "warning" not in line]
     assert message in lines[-1] and "Traceback" not in proc.stderr
@@ -161,7 +165,7 @@ def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
     people, _ = media
     long_clip = tmp_path / "long.avi"
     synthetic.write_clip(long_clip, [PHOTOS / "hopper_1.jpg"], frames=150)
-    proc = start_script(RUN, "--source", long_clip, "--people", people, display=xvfb)
+    proc = start_script(RUN, *DLIB, "--source", long_clip, "--people", people, display=xvfb)
     try:
         window = wait_for_window(xvfb, "facenet", timeout=90)
         time.sleep(1.0)
