@@ -4,8 +4,12 @@ from collections import deque
 import numpy as np
 
 
+HYSTERESIS = 0.15  # a shown gesture stays until its mean drops this far below the threshold: no flicker
+
+
 class Smoother:
-    """Mean of the last `window` probability vectors; a gesture is shown only when its mean reaches `threshold`.
+    """Mean of the last `window` probability vectors; a gesture is shown only when its mean reaches `threshold`,
+    and stays shown while its mean stays above threshold - HYSTERESIS and no other gesture overtakes it.
 
     Frames without a hand count as certain `none`, so the emoji fades out as soon as the hand leaves.
     """
@@ -18,6 +22,7 @@ class Smoother:
         self.names, self.threshold = names, threshold
         self.none = names.index(none) if none in names else None
         self.recent = deque(maxlen=window)
+        self.shown = None
 
     def update(self, probabilities):
         """Add one frame (a vector, or None when no hand was found); return (shown index or None, confidence)."""
@@ -28,6 +33,7 @@ class Smoother:
         self.recent.append(probabilities)
         mean = np.mean(self.recent, axis=0)
         best = int(mean.argmax())
-        if best == self.none or mean[best] < self.threshold:
-            return None, float(mean[best])
-        return best, float(mean[best])
+        if self.shown is not None and self.shown == best and mean[best] >= self.threshold - HYSTERESIS:
+            return best, float(mean[best])
+        self.shown = None if best == self.none or mean[best] < self.threshold else best
+        return self.shown, float(mean[best])

@@ -87,24 +87,46 @@ def render(back, mask, region, skin, noise):
     return cv2.subtract(cv2.add(frame, added), subtracted)
 
 
+def clip(masks, seed=0, region=REGION):
+    """Frames of the generated background with each region-sized mask drawn as a hand (None: empty region)."""
+    rng = np.random.default_rng(seed)
+    back = background(seed)
+    noise = noise_bank(back.shape)
+    skin = shaded_skin(region.size)
+    empty = np.zeros((region.size, region.size), np.uint8)
+    for mask in masks:
+        yield render(back, empty if mask is None else mask, region, skin, noise[rng.integers(len(noise))])
+
+
 def scene(gestures=("fist", "index_up", "victory", "open_palm"), hold=40, empty=30, seed=0, region=REGION,
           gap=10, truth=None):
     """Frames: `empty` frames of background, then each gesture held for `hold` frames with small pose jitter,
     separated by `gap` empty frames. When `truth` is a list, (gesture or None, region mask) is appended per frame.
     """
-    rng = np.random.default_rng(seed)
-    back = background(seed)
-    noise = noise_bank(back.shape)
-    skin = shaded_skin(region.size)
-    empty_mask = np.zeros((region.size, region.size), np.uint8)
+    rng = np.random.default_rng(seed + 1)
     plan = [None] * empty
     for gesture in gestures:
         plan += [gesture] * hold + [None] * gap
-    for gesture in plan:
-        mask = empty_mask if gesture is None else hand_mask(gesture, region.size, rng)
-        if truth is not None:
-            truth.append((gesture, mask))
-        yield render(back, mask, region, skin, noise[rng.integers(len(noise))])
+
+    def masks():
+        for gesture in plan:
+            mask = None if gesture is None else hand_mask(gesture, region.size, rng)
+            if truth is not None:
+                truth.append((gesture, np.zeros((region.size, region.size), np.uint8) if mask is None else mask))
+            yield mask
+
+    return clip(masks(), seed, region)
+
+
+def silhouette_mask(image, size, rng):
+    """A 50x50 silhouette (e.g. a real capture) scaled up into a size x size mask, smoothed, at a random place."""
+    side = int(size * rng.uniform(0.7, 0.9))
+    big = cv2.resize(image, (side, side), interpolation=cv2.INTER_LINEAR)
+    big = cv2.threshold(cv2.GaussianBlur(big, (0, 0), side / 120), 127, 255, cv2.THRESH_BINARY)[1]
+    mask = np.zeros((size, size), np.uint8)
+    x, y = (int(v) for v in rng.integers(0, size - side + 1, 2))
+    mask[y:y + side, x:x + side] = big
+    return mask
 
 
 def write_clip(path, frames, fps=30.0):

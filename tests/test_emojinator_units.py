@@ -136,9 +136,11 @@ def test_smoother_waits_for_confidence():
     assert smoother.update(np.array([0.0, 0.0, 1.0]))[0] is None  # mean 0.45 / 0.5: below the threshold
     assert smoother.update(np.array([0.0, 0.0, 1.0]))[0] is None  # victory at 0.67
     assert smoother.update(np.array([0.0, 0.0, 1.0]))[0] == 2
-    for _ in range(2):
-        smoother.update(None)  # no hand: the emoji goes away
-    assert smoother.update(None)[0] is None
+    assert smoother.update(np.array([0.3, 0.0, 0.7]))[0] == 2  # mean 0.9: still shown
+    assert smoother.update(np.array([0.5, 0.0, 0.5]))[0] == 2  # 0.73
+    assert smoother.update(np.array([0.4, 0.0, 0.6]))[0] == 2  # 0.6: under 0.7, kept above 0.7 - 0.15
+    assert smoother.update(np.array([0.9, 0.0, 0.1]))[0] is None  # 0.4: gone
+    assert smoother.update(np.array([0.0, 0.0, 1.0]))[0] is None  # 0.57 must climb to 0.7 again
 
 
 def test_capture_folder_resumes_and_never_overwrites(tmp_path):
