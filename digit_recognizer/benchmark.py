@@ -1,8 +1,8 @@
 """Per-digit inference time of every model as the apps call them, and the CNN against `model.predict`.
 
-Times one digit at a time (what the air-drawing app does): the NumPy forward pass, the CNN through its
-tf.function, and, for comparison in the same run, Keras's `model.predict` on the same digit. Also times the
-preprocessing of a camera crop. Prints a table and, as its last line, a JSON object with every figure in ms.
+Times one digit at a time (what the air-drawing app does): the NumPy forward passes and the CNN as the apps
+run it (TensorFlow Lite), and, for comparison in the same run, the Keras CNN through a tf.function and through
+`model.predict`. Also times the preprocessing of a camera crop. Prints a table and, as its last line, a JSON object with every figure in ms.
 
 Usage:
     python digit_recognizer/benchmark.py [--repeats N] [--models-dir DIR]
@@ -22,7 +22,8 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digit_recognizer.mnist import load_mnist
-from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models
+from digit_recognizer.cnn import CnnClassifier
+from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models, model_file
 from digit_recognizer.preprocess import to_mnist
 
 
@@ -53,8 +54,10 @@ def main(argv=None):
     results = {"preprocess_crop": per_call_ms(lambda: to_mnist(crop), args.repeats)}
     for name, model in models.items():
         results[name] = per_call_ms(lambda: model.predict_proba(image), args.repeats)
+    keras_cnn = CnnClassifier.load(model_file("cnn", args.models_dir))
+    results["cnn_tf_function"] = per_call_ms(lambda: keras_cnn.predict_proba(image), args.repeats)
     results["cnn_model_predict"] = per_call_ms(
-        lambda: models["cnn"].model.predict(image[..., None], verbose=0), max(10, args.repeats // 10))
+        lambda: keras_cnn.model.predict(image[..., None], verbose=0), max(10, args.repeats // 10))
     print(f"{'what':>18}  ms per digit")
     for name, ms in results.items():
         print(f"{name:>18}  {ms:8.4f}")

@@ -33,8 +33,10 @@ def load_model(name, models_dir=None):
         raise ValueError(f"no trained {name} model at {path} (train it: python digit_recognizer/train.py "
                          f"--model {name})")
     if name == "cnn":
-        from digit_recognizer.cnn import CnnClassifier  # imports TensorFlow: only when the CNN is wanted
-        return CnnClassifier.load(path)
+        # Imports TensorFlow: only when the CNN is wanted. The TensorFlow Lite copy is ~15x faster per digit.
+        from digit_recognizer.cnn import CnnClassifier, TfliteClassifier
+        lite = path.with_suffix(".tflite")
+        return TfliteClassifier(lite) if lite.is_file() else CnnClassifier.load(path)
     return Network.load(path)
 
 

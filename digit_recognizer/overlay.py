@@ -16,7 +16,7 @@ def text(image, line, origin, colour=(255, 255, 255), scale=0.55, thickness=1):
 
 
 def help_line(image, line):
-    text(image, line, (10, image.shape[0] - 10))
+    text(image, line, (10, image.shape[0] - 10), scale=0.55 if image.shape[1] >= 480 else 0.38)
 
 
 def draw_air_view(frame, mask, board, pen, shown, help_text):

@@ -4,7 +4,8 @@ NumPy models (softmax, shallow, deep) are trained from scratch with mini-batch A
 and random affine augmentation; the CNN is trained in Keras the same way. The last --val-size training images
 are held out for model selection; the test set is never touched here (see evaluate.py).
 
-Writes into --out (default digit_recognizer/models/): <model>.npz or cnn.keras, <model>_metrics.json,
+Writes into --out (default digit_recognizer/models/): <model>.npz or cnn.keras (+ cnn.tflite, what the apps
+run), <model>_metrics.json,
 <model>_curves.png (learning curves), <model>_val_confusion.png (validation confusion matrix).
 
 Usage:
@@ -183,9 +184,11 @@ def main(argv=None):
     x_tr, x_va = to_mnist_batch(x_tr), to_mnist_batch(x_va)
     path = model_file(args.model, out)
     if args.model == "cnn":
+        from digit_recognizer.cnn import export_tflite
         model, classifier, history, best_epoch = train_cnn(cfg, x_tr, y_tr, x_va, y_va, args.seed)
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
         save_keras(model, path)
+        export_tflite(model, path.with_suffix(".tflite"))
         val_probs = classifier.predict_proba(x_va)
         n_params = int(model.count_params())
     else:
