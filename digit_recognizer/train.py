@@ -177,7 +177,8 @@ def main(argv=None):
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as exc:
-        sys.exit(f"train: error: {exc}")
+        print(f"train: error: {exc}", file=sys.stderr)
+        return 2
 
     start, start_cpu = time.perf_counter(), time.process_time()
     print(f"preprocessing {len(x)} images ...", file=sys.stderr, flush=True)
@@ -215,10 +216,12 @@ def main(argv=None):
                        f"{args.model}, validation ({len(y_va)} images)")
     print(f"{args.model}: validation accuracy {100 * val_acc:.2f}% (best epoch {best_epoch}), "
           f"trained in {seconds:.0f} s; saved {path}")
+    return 0
 
 
 if __name__ == "__main__":
     try:
-        main()
+        sys.exit(main())
     except KeyboardInterrupt:
-        sys.exit("train: interrupted, nothing saved")
+        print("train: interrupted, nothing saved", file=sys.stderr)
+        sys.exit(130)
