@@ -62,15 +62,20 @@ def score(truth, shown, settle):
     """Share of held frames showing the right gesture and of empty frames showing none, `settle` frames after
     each change (the smoothing window needs them)."""
     right = {"gesture": [0, 0], "empty": [0, 0]}
+    per_gesture = {}
     since = 0
     for index, label in enumerate(truth):
         since = 0 if index and truth[index - 1] != label else since + 1
         if index < CALIBRATION_FRAMES or since < settle:
             continue
-        kind = "empty" if label is None else "gesture"
-        right[kind][0] += shown[index] == (label or "none")
-        right[kind][1] += 1
-    return {kind: (hits / total if total else float("nan"), total) for kind, (hits, total) in right.items()}
+        hit = shown[index] == (label or "none")
+        for counts in (right["empty" if label is None else "gesture"],
+                       per_gesture.setdefault(label, [0, 0]) if label else [0, 0]):
+            counts[0] += hit
+            counts[1] += 1
+    share = lambda hits, total: (hits / total if total else float("nan"), total)  # noqa: E731
+    return ({kind: share(*counts) for kind, counts in right.items()},
+            {name: round(share(*counts)[0], 4) for name, counts in per_gesture.items()})
 
 
 def main():
@@ -104,14 +109,16 @@ def main():
             raise ValueError(f"run.py failed: {proc.stderr.strip().splitlines()[-1:]}")
         events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     truth = [label for label, _ in frames]
-    result = score(truth, shown_per_frame(events, len(frames)), args.smooth)
+    result, per_gesture = score(truth, shown_per_frame(events, len(frames)), args.smooth)
     (gesture, held), (empty, gaps) = result["gesture"], result["empty"]
     print(f"{len(set(labels))} gestures x {args.per_gesture} silhouettes from {args.split}, {len(frames)} frames")
     print(f"right emoji on held frames: {gesture:.4f} ({held} frames); no emoji on empty frames: {empty:.4f} "
           f"({gaps} frames)")
+    for name, share in sorted(per_gesture.items()):
+        print(f"  {name:12s} {share:.4f}")
     print(json.dumps({"gesture_frames_right": round(gesture, 4), "n_gesture_frames": held,
                       "empty_frames_right": round(empty, 4), "n_empty_frames": gaps,
-                      "silhouettes": int(args.per_gesture * len(set(labels)))}))
+                      "silhouettes": int(args.per_gesture * len(set(labels))), "per_gesture": per_gesture}))
 
 
 if __name__ == "__main__":
