@@ -10,6 +10,7 @@
 Usage:
     python facenet/benchmark.py                      # both models, 1-3 faces
     python facenet/benchmark.py --model dlib --frames 60
+    python facenet/benchmark.py --faces 0            # stage costs and matching only
 
 Keys:
     none (no window)
@@ -76,10 +77,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="+", default=["dlib", "facenet"])
     parser.add_argument("--frames", type=int, default=90, help="frames per clip (default 90)")
-    parser.add_argument("--faces", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--faces", type=int, nargs="+", default=[1, 2, 3], help="faces per clip; 0: no clips")
     args = parser.parse_args(argv)
-    clips = {n: clip(n, args.frames) for n in args.faces}
-    one = clips[max(args.faces)][0]
+    clips = {n: clip(n, args.frames) for n in args.faces if n > 0}
+    one = clip(3, 1)[0]
     detector, landmarks, mtcnn = faces.HogDetector(), faces.Landmarks(), faces.MtcnnDetector()
     boxes = detector(one)
     print(f"stage costs on one 640x480 frame with {len(boxes)} faces:")
