@@ -40,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument("--data", default="gestures",
                         help="gestures folder: <gesture>/<n>.png from capture.py, or the shared <id>/<n>.jpg")
     parser.add_argument("--out", default=str(DEFAULT_MODEL_DIR), help="model folder to write (default: shipped)")
-    parser.add_argument("--epochs", type=positive_int, default=30)
+    parser.add_argument("--epochs", type=positive_int, default=15)
     parser.add_argument("--batch", type=positive_int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (cosine decay to 0)")
     parser.add_argument("--width", type=positive_int, default=16, help="filters of the first conv layer")
