@@ -157,3 +157,29 @@ def test_tensorflow_is_imported_only_for_the_cnn():
     out = subprocess.run([sys.executable, "-c", code % NUMPY_MODELS], capture_output=True, text=True, check=True,
                          cwd=str(__import__("conftest").ROOT))
     assert out.stdout.strip() == "False"
+
+
+def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, mnist):
+    frames, labels = air_clip(indices=(0,), data=mnist)  # a traced "7"
+    last_pen = max(i for i, f in enumerate(frames) if (f[:, :, 0] > 180).any())
+    held = frames[:last_pen + 1] + [frames[last_pen]] * 1500  # the pen stays in view: only space can read
+    clip = write_video(tmp_path / "held.avi", held)
+    log = tmp_path / "air_window.jsonl"
+    proc = start_script(RUN, "--source", clip, "--log", log, "--models", NUMPY_MODELS, display=xvfb)
+    try:
+        window = wait_for_window(xvfb, "digit_recognizer")
+        time.sleep(3.0)  # the digit takes 77 frames: drawn by then at any usable frame rate
+        send_key(xvfb, window, "space")
+        deadline = time.time() + 30
+        while time.time() < deadline and not (log.exists() and log.read_text()):
+            time.sleep(0.1)
+        assert proc.poll() is None, "the clip ended before space was pressed"
+        send_key(xvfb, window, "q")
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    events = read_events(log)
+    assert len(events) == 1 and last_pen < events[0]["frame"] < len(held) - 1
+    assert events[0]["text"] == str(labels[0])
