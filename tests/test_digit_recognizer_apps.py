@@ -161,7 +161,10 @@ def test_tensorflow_is_imported_only_for_the_cnn():
 
 def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, mnist):
     frames, labels = air_clip(indices=(0,), data=mnist)  # a traced "7"
-    last_pen = max(i for i, f in enumerate(frames) if (f[:, :, 0] > 180).any())
+    def pen_visible(f):
+        return np.count_nonzero((f[:, :, 0] > 150) & (f[:, :, 1] < 120) & (f[:, :, 2] < 80)) > 20
+
+    last_pen = max(i for i, f in enumerate(frames) if pen_visible(f))
     held = frames[:last_pen + 1] + [frames[last_pen]] * 1500  # the pen stays in view: only space can read
     clip = write_video(tmp_path / "held.avi", held)
     log = tmp_path / "air_window.jsonl"
