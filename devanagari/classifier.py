@@ -48,6 +48,7 @@ def export_tflite(model, path):
     fd, tmp = tempfile.mkstemp(suffix=".tflite", dir=Path(path).parent)
     with os.fdopen(fd, "wb") as f:
         f.write(content)
+    os.chmod(tmp, 0o644)  # mkstemp makes files private
     os.replace(tmp, path)
 
 

@@ -161,4 +161,5 @@ def write_split(root, split, images, labels, start=0):
         fd, tmp = tempfile.mkstemp(suffix=".png.tmp", dir=folder)
         with os.fdopen(fd, "wb") as f:
             f.write(png.tobytes())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private
         os.replace(tmp, folder / f"{n}.png")

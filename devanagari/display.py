@@ -4,6 +4,8 @@ cv2.putText has only Latin glyphs, so the panel is drawn with Pillow and a Devan
 from the `fontpkg-noto-sans-devanagari` package in requirements.txt, so it is there wherever the tool is installed).
 The panel is redrawn only when the result changes.
 """
+import unicodedata
+
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -12,6 +14,35 @@ from devanagari.fonts import pen_font_path
 
 PANEL_WIDTH = 240
 BG, FG, DIM, ACCENT = (24, 24, 24), (240, 240, 240), (150, 150, 150), (90, 200, 255)  # RGB
+
+
+DOTS = {"\u0323": 1, "\u0307": -1}  # combining dot below / above: the font has no ṭ ḍ ṇ ṣ ṅ, so we draw them
+
+
+def draw_text(draw, xy, text, font, fill):
+    """draw.text for Devanagari and IAST: runs are laid out by RAQM, letters with a dot below or above
+    (ṭ ḍ ṇ ṣ ṅ) are drawn as the plain letter plus a dot."""
+    x, y = xy
+    run = ""
+    for ch in text + "\n":
+        parts = unicodedata.normalize("NFD", ch)
+        dot = next((DOTS[m] for m in parts[1:] if m in DOTS), 0)
+        if ch != "\n" and not dot:
+            run += ch
+            continue
+        if run:
+            draw.text((x, y), run, font=font, fill=fill)
+            x += font.getlength(run)
+            run = ""
+        if dot:
+            base = parts[0]
+            draw.text((x, y), base, font=font, fill=fill)
+            left, top, right, bottom = font.getbbox(base)
+            r = max(1.5, font.size * 0.07)
+            cx = x + (left + right) / 2
+            cy = y + (bottom + 2.2 * r if dot > 0 else top - 2.2 * r)
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
+            x += font.getlength(base)
 
 
 class ResultPanel:
@@ -39,10 +70,10 @@ class ResultPanel:
             best = top[0]
             draw.text((PANEL_WIDTH // 2, y + 70), best["char"], font=self.big, fill=FG, anchor="mm")
             y += 150
-            draw.text((12, y), f"{best['translit']}   {best['confidence']:.0%}", font=self.mid, fill=ACCENT)
+            draw_text(draw, (12, y), f"{best['translit']}   {best['confidence']:.0%}", self.mid, ACCENT)
             y += 40
             for rank, item in enumerate(top, 1):
-                draw.text((12, y), f"{rank}. {item['char']}  {item['translit']}", font=self.small, fill=FG)
+                draw_text(draw, (12, y), f"{rank}. {item['char']}  {item['translit']}", self.small, FG)
                 draw.text((PANEL_WIDTH - 12, y), f"{item['confidence']:.2f}", font=self.small, fill=DIM,
                           anchor="ra")
                 y += 28

@@ -77,7 +77,7 @@ def character_path(char, font_path=None, step=7.0):
 
 def background(rng):
     """A dim, low-saturation room: blurred noise, nothing in the pen's colour range."""
-    noise = rng.integers(0, 256, (HEIGHT // 16, WIDTH // 16, 3), dtype=np.uint8)
+    noise = rng.integers(0, 256, (HEIGHT // 40, WIDTH // 40, 3), dtype=np.uint8)
     texture = cv2.resize(noise, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
     grey = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
     return (cv2.merge([grey, grey, grey]) // 2 + texture // 6 + 50).astype(np.uint8)

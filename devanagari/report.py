@@ -44,6 +44,7 @@ def _atomic_save(fig, path):
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
     os.close(fd)
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.chmod(tmp, 0o644)  # mkstemp makes files private
     os.replace(tmp, path)
 
 
@@ -98,6 +99,7 @@ def write_json(data, path):
     fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, ensure_ascii=False)
+    os.chmod(tmp, 0o644)  # mkstemp makes files private
     os.replace(tmp, path)
 
 
