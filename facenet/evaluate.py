@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as `python facenet/evaluate.py`: make the f
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
+import cv2
 import numpy as np
 
 from facenet import faces, synthetic
@@ -51,7 +52,8 @@ def embed_set(embedding, photos, per_photo, seed):
         rgb = faces.read_rgb(path)
         for _ in range(per_photo):
             image = synthetic.augment(rgb, rng)
-            found = faces.find_faces(image, embedding.detector, embedding.landmarks)
+            grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)  # as run.py and enroll's cache find landmarks
+            found = faces.find_faces(grey, embedding.detector, embedding.landmarks)
             if len(found) != 1:
                 failures += 1
                 continue

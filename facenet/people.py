@@ -12,6 +12,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from facenet import faces
@@ -94,7 +95,8 @@ class Embedding:
     def photo(self, path):
         """The embedding of the single face in a person's photo, or None (with a warning) if not exactly one."""
         rgb = faces.read_rgb(path)
-        found = faces.faces_in_photo(rgb, self.detector, self.landmarks)
+        # Landmarks on the grey image, as run.py finds them, so that a photo embeds the same in both.
+        found = faces.faces_in_photo(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), self.detector, self.landmarks)
         if len(found) != 1:
             print(f"warning: {path}: {len(found)} faces found, photo skipped", file=sys.stderr)
             return None
