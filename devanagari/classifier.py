@@ -75,21 +75,23 @@ class Classifier:
 
     def __init__(self, model_path=DEFAULT_MODEL):
         self.model = load_model(model_path)
-        import tensorflow as tf
         self.path = Path(model_path)
-        traced = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
-        self._one, self.backend = (lambda x: traced(x).numpy()), "tf.function"
-        probe = np.random.default_rng(0).integers(0, 256, (1, SIZE, SIZE, 1)).astype(np.float32)
-        expected = self._one(probe)  # also traces now rather than on the first character
+        self._one, self.backend = None, None
         lite = self.path.with_suffix(".tflite")
         if lite.is_file():
+            probe = np.random.default_rng(0).integers(0, 256, (1, SIZE, SIZE, 1)).astype(np.float32)
             try:
                 one = _TFLiteOne(lite)
                 # a .tflite left over from another training run must not stand in for this model
-                if np.abs(one(probe) - expected).max() < 1e-4:
+                if np.abs(one(probe) - self.model(probe, training=False).numpy()).max() < 1e-4:
                     self._one, self.backend = one, "tflite"
             except (ValueError, RuntimeError):
                 pass
+        if self._one is None:
+            import tensorflow as tf
+            traced = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+            self._one, self.backend = (lambda x: traced(x).numpy()), "tf.function"
+            self._one(np.zeros((1, SIZE, SIZE, 1), np.float32))  # trace now, not on the first character
 
     def probabilities(self, image):
         """Class probabilities (46,) of one 32x32 image."""
