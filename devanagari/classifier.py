@@ -85,7 +85,7 @@ class Classifier:
                 # a .tflite left over from another training run must not stand in for this model
                 if np.abs(one(probe) - self.model(probe, training=False).numpy()).max() < 1e-4:
                     self._one, self.backend = one, "tflite"
-            except (ValueError, RuntimeError):
+            except (ValueError, RuntimeError, AttributeError):  # AttributeError: a TensorFlow without tf.lite
                 pass
         if self._one is None:
             import tensorflow as tf
