@@ -1,7 +1,7 @@
 """Command-line flags shared by run.py and enroll.py."""
 from facenet.people import DEFAULT_PEOPLE
 
-DEFAULT_MODEL = "facenet"  # README "Choosing the default model": as accurate as dlib here, 2.6x cheaper per face
+DEFAULT_MODEL = "facenet"  # README "Choosing the default model": as accurate as dlib here, ~2x cheaper per face
 
 
 def add_model_args(parser):
