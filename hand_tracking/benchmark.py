@@ -144,7 +144,7 @@ def main(argv=None):
     for name, rate in frame_rates(functions, frames, args.repeat).items():
         report[name]["fps"] = rate
     report["run.py on .avi"] = run_script_on_file(frames, truths)
-    report["hand mode"] = hand_errors(120, args.seed)
+    report["hand mode"] = hand_errors(300, args.seed)
     for name in ("original", "ours", "run.py on .avi", "hand mode"):
         print(f"{name:15s} " + "  ".join(f"{k}={v}" for k, v in report[name].items()))
     print(json.dumps(report))

@@ -92,24 +92,34 @@ class ColourLocator:
 class HandLocator:
     """Skin colour (YCrCb) where the scene differs from a learnt background; fingertip and palm centre.
 
-    The background model adapts slowly so that a hand held still does not fade into it at once."""
+    The background is a running average that is updated only outside the hand, so a hand held still does not
+    fade into it (a plain MOG2 model absorbs a slow hand within seconds). Start with the hand out of view for
+    the first `warmup_frames` frames so that the empty scene is learnt."""
 
     SKIN_LOW, SKIN_HIGH = np.array((0, 135, 85), np.uint8), np.array((255, 175, 130), np.uint8)
 
-    def __init__(self, learning_rate=0.002, warmup_frames=10):
-        self.subtractor = cv2.createBackgroundSubtractorMOG2(history=500, varThreshold=25, detectShadows=False)
-        self.learning_rate, self.warmup, self.seen = learning_rate, warmup_frames, 0
+    def __init__(self, learning_rate=0.02, warmup_frames=10, threshold=30):
+        self.learning_rate, self.warmup, self.threshold = learning_rate, warmup_frames, threshold
+        self.background, self.seen = None, 0
 
     def __call__(self, bgr, near=None):  # the background model needs every pixel, so `near` is not used
         mask = self.mask(bgr)
         return mask, self.detect(mask)
 
     def mask(self, bgr):
+        if self.background is None:
+            self.background = bgr.astype(np.float32)
         skin = cv2.inRange(cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb), self.SKIN_LOW, self.SKIN_HIGH)
-        rate = -1 if self.seen < self.warmup else self.learning_rate  # learn fast until the model exists
-        moving = self.subtractor.apply(bgr, learningRate=rate)
+        difference = cv2.absdiff(bgr, cv2.convertScaleAbs(self.background)).max(axis=2)
+        moving = cv2.threshold(difference, self.threshold, 255, cv2.THRESH_BINARY)[1]
+        hand = clean(skin & moving)
         self.seen += 1
-        return clean(skin & moving)
+        # Learn fast while the model forms (a plain average of the first frames), then slowly, never under
+        # the hand (dilated, so that its soft edges do not leak into the background either).
+        rate = 1.0 / self.seen if self.seen <= self.warmup else self.learning_rate
+        keep_out = cv2.dilate(hand, KERNEL, iterations=3) if self.seen > self.warmup else None
+        cv2.accumulateWeighted(bgr, self.background, rate, mask=None if keep_out is None else ~keep_out)
+        return hand
 
     def detect(self, mask):
         contour = largest_contour(mask)
