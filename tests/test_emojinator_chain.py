@@ -33,7 +33,7 @@ def chain(tmp_path_factory):
         proc = run_script(SCRIPTS / "capture.py", "--gesture", gesture, "--data", data, "--source", clip,
                           "--calibrate", "20", "--count", "40", "--log", base / f"{gesture}.jsonl")
         assert f"holds 40 images" in proc.stderr
-    proc = run_script(SCRIPTS / "train.py", "--data", data, "--out", model, "--epochs", "12", "--width", "8",
+    proc = run_script(SCRIPTS / "train.py", "--data", data, "--out", model, "--epochs", "15", "--width", "16",
                       "--batch", "16", "--lr", "0.003", "--blocks", "4", "--gap", "0")
     trained = json.loads(proc.stdout.strip().splitlines()[-1])
     return base, data, model, trained
@@ -76,14 +76,14 @@ def test_run_shows_each_gesture_in_order(chain, tmp_path):
     write_clip(clip, scene(gestures=GESTURES, hold=30, empty=20, gap=15, seed=42))  # a scene never captured
     log, out = tmp_path / "events.jsonl", tmp_path / "frames"
     proc = run_script(SCRIPTS / "run.py", "--source", clip, "--model", model, "--calibrate", "20",
-                      "--threshold", "0.6", "--log", log, "--output", out, "--no-display")
+                      "--threshold", "0.5", "--log", log, "--output", out, "--no-display")
     events = read_events(log)
     assert events[0]["event"] == "calibrated" and events[0]["skin"]
     shown = [e for e in events if e["event"] == "gesture" and e["label"] != "none"]
     labels = [e["label"] for e in shown]
     assert [label for i, label in enumerate(labels) if i == 0 or labels[i - 1] != label] == list(GESTURES), events
     for event in shown:
-        assert event["confidence"] >= 0.6 and event["emoji"] and len(event["box"]) == 4
+        assert event["confidence"] >= 0.5 and event["emoji"] and len(event["box"]) == 4
         start = 20 + GESTURES.index(event["label"]) * 45  # the frame where this gesture's hold begins
         assert start <= event["frame"] < start + 30
     assert any(e["label"] == "none" for e in events if e["event"] == "gesture")  # emoji gone between gestures
