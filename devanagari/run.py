@@ -127,7 +127,7 @@ def run_pen(app, recognise, panel, args, ranges):
 def main(argv=None):
     args = parse_args(argv)
     ranges = parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.color]
-    with App(TOOL, args, window_title="devanagari", synthetic=pen_clip.frames) as app:
+    with App(args, window_title="devanagari", synthetic=pen_clip.frames) as app:
         recognise = Recogniser(app, args.model)
         panel = ResultPanel(480)
         if isinstance(app.source, ImageSource):
@@ -138,4 +138,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

@@ -9,7 +9,7 @@ Usage:
     python digit_recognizer/run.py                                # air mode, blue pen, camera 0
     python digit_recognizer/run.py --color green --gone 0.8
     python digit_recognizer/run.py --mode paper --roi 100,150,440,180
-    python digit_recognizer/run.py --models softmax,shallow,deep  # NumPy models only: no TensorFlow
+    python digit_recognizer/run.py --models softmax,shallow,deep  # NumPy models only
     python digit_recognizer/run.py --source clip.mp4 --no-display --log - --output out.avi
     python digit_recognizer/run.py --source synthetic --no-display --log -   # generated clip, known digits
 
@@ -52,7 +52,7 @@ def parse_args(argv=None):
     add_core_args(parser)
     parser.add_argument("--mode", choices=("air", "paper"), default="air", help="air drawing (default) or paper")
     parser.add_argument("--models", default="all", help="comma-separated models to run, or 'all' "
-                        "(softmax, shallow, deep, cnn; the CNN needs TensorFlow)")
+                        "(softmax, shallow, deep, cnn)")
     parser.add_argument("--model", help="the model whose answer is logged as `text` (default: cnn if loaded, "
                         "else the last of --models)")
     parser.add_argument("--models-dir", default=str(MODELS_DIR), help="folder of trained models")
@@ -214,9 +214,9 @@ def main(argv=None):
     args = parse_args(argv)
     recognise = make_recogniser(args)
     synthetic = (lambda: synth.air_clip()[0]) if args.mode == "air" else (lambda: synth.paper_clip())
-    with App(TOOL, args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
+    with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
         (run_air if args.mode == "air" else run_paper)(app, args, recognise)
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

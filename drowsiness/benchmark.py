@@ -33,7 +33,7 @@ from drowsiness.face import FaceTracker, load_predictor
 from drowsiness.monitor import Monitor
 from drowsiness.original import original_blinks, original_loop
 from drowsiness.run import step
-from drowsiness.video import open_source, prefetch
+from drowsiness.video import open_source, read_ahead
 
 LABELS = clips.CARPHONE.with_name("carphone_blinks.json")
 
@@ -43,7 +43,7 @@ def run_original(path, predictor):
     detector = dlib.get_frontal_face_detector()  # outside the timing, as for the tracker
     source = open_source(path)
     start, cpu = time.perf_counter(), time.process_time()
-    images = (frame.image for frame in prefetch(source))
+    images = (frame.image for frame in read_ahead(source))
     counters = [counter for _, counter in original_loop(images, predictor, detector)]
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     source.close()
@@ -56,7 +56,7 @@ def run_tracker(path, predictor):
     tracker, monitor = FaceTracker(predictor), Monitor()
     closed, blinks, frames = [], [], 0
     start, cpu = time.perf_counter(), time.process_time()
-    for frame in prefetch(source):
+    for frame in read_ahead(source):
         _, events = step(frame.image, frame.t, tracker, monitor)
         closed.append(monitor.state is not None and monitor.state.closed)
         for name, _ in events:
@@ -76,7 +76,7 @@ def decode_only(path):
     """CPU seconds spent decoding the clip alone."""
     source = open_source(path)
     cpu = time.process_time()
-    for _ in prefetch(source):
+    for _ in read_ahead(source):
         pass
     cpu = time.process_time() - cpu
     source.close()

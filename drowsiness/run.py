@@ -108,7 +108,7 @@ def step(image, t, tracker, monitor):
 def main(argv=None):
     args = parse_args(argv)
     monitor = Monitor(settings_from(args))
-    app = App(TOOL, args)  # opens the source first: a wrong --source is reported before the model loads
+    app = App(args)  # opens the source first: a wrong --source is reported before the model loads
     tracker = FaceTracker(load_predictor(args.model), detect_height=args.detect_height,
                           keep_seconds=args.away_seconds)
     alarm = Alarm(args.alarm, enabled=not args.no_sound)
@@ -139,4 +139,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

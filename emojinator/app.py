@@ -1,30 +1,93 @@
-"""The frame loop every run.py shares: core flags, windows or headless, --output, --log, summary, errors.
+"""The layer every script shares: core flags, the frame loop, windows or headless, --output, --log, safe file
+writing, and `run_main`, which turns user errors into one line and exit code 2.
 
-    parser = argparse.ArgumentParser(...)
-    add_core_args(parser)
-    args = parser.parse_args()
-    with App("emojinator", args) as app:
-        for frame in app.frames():
-            ...
-            app.log("track", frame, x=10, y=20)
-            key = app.show(annotated)   # writes --output, shows the window, returns the key pressed
+    def main(argv=None):
+        parser = ArgumentParser(description=__doc__)
+        add_core_args(parser)
+        args = parser.parse_args(argv)
+        with App(args) as app:
+            for frame in app.frames():
+                ...
+                app.log("track", frame, x=10, y=20)
+                key = app.show(annotated)   # writes --output, shows the window, returns the key pressed
 
-`main()` functions are wrapped with `run_main`, which turns user errors into one line and exit code 2.
+    if __name__ == "__main__":
+        sys.exit(run_main(main))
+
+This file is identical in every tool folder except for the folder's name (tests/test_common_layer.py).
 """
+import argparse
 import json
+import math
 import os
+import signal
+import socket
 import sys
 import time
+from pathlib import Path
 
 import cv2
+import numpy as np
 
 from emojinator.video import IterableSource, SourceError, open_source
 
+TOOL = __name__.split(".")[0]  # the folder's name: what messages and the summary line start with
 QUIT_KEYS = (ord("q"), 27)  # q, Esc
+DEBUG_VARIABLE = "CV_TOOLS_DEBUG"  # set to 1 to see the traceback behind a one-line error
 
 
 class ToolError(Exception):
     """A problem with the user's input or files; printed as one line, exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose errors are a ToolError: one line `<tool>: error: ...` instead of usage plus a message."""
+
+    def error(self, message):
+        raise ToolError(f"{message} (see --help)")
+
+
+# ---------------------------------------------------------------------------------------------- argument types
+def _number(kind, text):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def in_range(kind, low=None, high=None):
+    """An argparse type: `kind` (int or float) within [low, high], checked when the flags are parsed."""
+
+    def parse(text):
+        value = _number(kind, text)
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = (f"between {low} and {high}" if low is not None and high is not None
+                      else f"at least {low}" if low is not None else f"at most {high}")
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bounds}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _strictly_positive(kind):
+    def parse(text):
+        value = _number(kind, text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+positive_int = _strictly_positive(int)
+positive_float = _strictly_positive(float)
+nonneg_int = in_range(int, 0)
+nonneg_float = in_range(float, 0)
 
 
 def add_core_args(parser, default_source="0"):
@@ -41,48 +104,145 @@ def add_core_args(parser, default_source="0"):
     mirror.add_argument("--mirror", dest="mirror", action="store_true", default=None,
                         help="flip frames horizontally (default: cameras only)")
     mirror.add_argument("--no-mirror", dest="mirror", action="store_false")
+    core.add_argument("--force", action="store_true", help="replace existing --output and --log files")
     return core
 
 
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
+# ------------------------------------------------------------------------------------------------ safe writing
+def check_new(path, force=False):
+    """Before any work: raise ToolError unless `path` can be written as a new file (or replaced, with force)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ToolError(f"{str(path)!r} is a folder, not a file")
+    if path.exists() and not force:
+        raise ToolError(f"{str(path)!r} exists; use --force to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ToolError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ToolError(f"cannot write {str(path)!r}: permission denied")
+    return path
 
 
-positive_int.__name__ = "positive integer"  # argparse names the type in its error message
+def write_atomic(path, data, force=False):
+    """Write `path` whole or not at all: into a temp file in the same folder, then renamed.
+
+    `data` is bytes, str, or a callable that writes the temp path it is given (the temp name keeps the extension,
+    for np.savez, cv2.imwrite or model.save). Without `force` an existing file is never replaced, even one that
+    appeared while this was writing."""
+    path = Path(path)
+    temp = path.with_name(f".partial-{os.getpid()}-{path.name}")
+    try:
+        if callable(data):
+            data(str(temp))
+        else:
+            with open(temp, "wb" if isinstance(data, bytes) else "w", **({} if isinstance(data, bytes) else
+                                                                        {"encoding": "utf-8"})) as f:
+                f.write(data)
+        if not temp.exists():
+            raise ToolError(f"nothing was written for {str(path)!r}")
+        if force:
+            os.replace(temp, path)
+        else:
+            _link_new(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
 
 
+def _link_new(temp, path):
+    """Give `temp` the name `path` only if no file has it: a hard link fails where the name exists."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise ToolError(f"{str(path)!r} exists; use --force to replace it") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise ToolError(f"{str(path)!r} exists; use --force to replace it") from None
+        os.replace(temp, path)
+
+
+def new_path(folder, pattern, start=0):
+    """Claim the first free name `pattern.format(n)` (n = start, start+1, ...) in `folder`, atomically: two
+    processes never get the same name. Returns the Path of the empty file created for this run."""
+    folder = Path(folder)
+    n = start
+    while True:
+        candidate = folder / pattern.format(n)
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return candidate
+        except FileExistsError:
+            n += 1
+
+
+# ----------------------------------------------------------------------------------------------------- display
 def display_available():
-    """False where opencv's GUI would abort the process: Linux without an X or Wayland display."""
+    """False where opencv's GUI would abort the process: Linux without a reachable X or Wayland display."""
     if not sys.platform.startswith("linux"):
         return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    wayland = os.environ.get("WAYLAND_DISPLAY")
+    if wayland and os.path.exists(os.path.join(os.environ.get("XDG_RUNTIME_DIR", ""), wayland)):
+        return True
+    display = os.environ.get("DISPLAY")
+    return bool(display) and _x_server_answers(display)
 
 
+def _x_server_answers(display):
+    """Whether an X server listens at DISPLAY (":1", "host:0.0", "unix:2"), without asking Xlib (which aborts)."""
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not number.isdigit():
+        return False
+    if host in ("", "unix"):
+        address, family = f"/tmp/.X11-unix/X{number}", socket.AF_UNIX
+        targets = [address, "\0" + address]  # the file, or Linux's abstract socket of the same name
+    else:
+        family, targets = socket.AF_INET, [(host, 6000 + int(number))]
+    for target in targets:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            try:
+                s.connect(target)
+                return True
+            except OSError:
+                continue
+    return False
+
+
+# ------------------------------------------------------------------------------------------------ log and video
 class EventLog:
-    """JSON lines, one per event, flushed at once so that a killed run loses nothing."""
+    """JSON lines, one per event, flushed at once so that a killed run loses nothing. The file is created at the
+    first event (or when the run ends well), so a run that fails early leaves an existing log untouched."""
 
-    def __init__(self, path):
-        self.file = None
+    def __init__(self, path, force=False):
+        self.path, self.force, self.file = path, force, None
         if path == "-":
             self.file = sys.stdout
         elif path:
-            try:
-                self.file = open(path, "w", encoding="utf-8")
-            except OSError as e:
-                raise ToolError(f"cannot write log {path!r}: {e.strerror}") from None
+            check_new(path, force)
+
+    def _open(self):
+        try:
+            self.file = open(self.path, "w" if self.force else "x", encoding="utf-8")
+        except FileExistsError:
+            raise ToolError(f"{self.path!r} exists; use --force to replace it") from None
+        except OSError as e:
+            raise ToolError(f"cannot write log {self.path!r}: {e.strerror}") from None
 
     def __call__(self, event, frame, **fields):
-        if self.file is None:
+        if not self.path:
             return
+        if self.file is None:
+            self._open()
         record = {"event": event, "frame": frame.index, "t": round(frame.t, 4)}
         record.update({k: _rounded(v) for k, v in fields.items()})
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.file.flush()
 
-    def close(self):
+    def close(self, completed=True):
+        if self.file is None and self.path and completed:
+            self._open()  # a finished run with no events still leaves its (empty) log
         if self.file not in (None, sys.stdout):
             self.file.close()
 
@@ -100,22 +260,38 @@ def _rounded(value):
 
 
 class FrameWriter:
-    """--output: a video (.avi/.mp4), written under a temporary name and renamed when complete, or PNG frames."""
+    """--output: a video (.avi/.mp4) written under a temporary name and renamed when complete, or PNG frames in a
+    folder. Frames of another size than the first are letterboxed to it, never dropped."""
 
-    def __init__(self, path, fps):
-        self.path, self.fps = path, fps
-        self.video = None
+    def __init__(self, path, force=False, fps=30.0):
+        self.path, self.fps, self.force = path, fps, force
+        self.video, self.size = None, None
         self.is_video = path.lower().endswith((".avi", ".mp4"))
         if self.is_video:
+            check_new(path, force)
             folder, name = os.path.split(os.path.abspath(path))
-            self.partial = os.path.join(folder, ".partial-" + name)
+            self.partial = os.path.join(folder, f".partial-{os.getpid()}-{name}")
         else:
-            try:
-                os.makedirs(path, exist_ok=True)
-            except OSError as e:
-                raise ToolError(f"cannot create output folder {path!r}: {e.strerror}") from None
+            self._prepare_folder(path, force)
+
+    @staticmethod
+    def _prepare_folder(path, force):
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise ToolError(f"--output {path!r} is a file; give a .avi/.mp4 name or a folder for PNG frames")
+        if os.path.isdir(path) and any(name.endswith(".png") for name in os.listdir(path)) and not force:
+            raise ToolError(f"folder {path!r} already holds PNG frames; use --force to replace them")
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as e:
+            raise ToolError(f"cannot create output folder {path!r}: {e.strerror}") from None
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ToolError(f"cannot write into output folder {path!r}: permission denied")
 
     def write(self, image, index):
+        if self.size is None:
+            self.size = image.shape[1], image.shape[0]
+        elif (image.shape[1], image.shape[0]) != self.size:
+            image = letterbox(image, self.size)
         if not self.is_video:
             name = os.path.join(self.path, f"frame_{index:06d}.png")
             if not cv2.imwrite(name, image):
@@ -123,35 +299,57 @@ class FrameWriter:
             return
         if self.video is None:
             fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.lower().endswith(".mp4") else "MJPG"))
-            height, width = image.shape[:2]
-            self.video = cv2.VideoWriter(self.partial, fourcc, self.fps, (width, height))
+            self.video = cv2.VideoWriter(self.partial, fourcc, self.fps, self.size)
             if not self.video.isOpened():
                 raise ToolError(f"cannot write video {self.path!r}")
         self.video.write(image)
 
     def close(self):
-        if self.video is not None:
-            self.video.release()
+        if self.video is None:
+            return
+        self.video.release()
+        if self.force:
             os.replace(self.partial, self.path)
+        else:
+            try:
+                _link_new(Path(self.partial), Path(self.path))
+            finally:
+                Path(self.partial).unlink(missing_ok=True)
 
 
+def letterbox(image, size):
+    """`image` scaled to fit `size` (width, height) without distortion, centred on black."""
+    width, height = size
+    scale = min(width / image.shape[1], height / image.shape[0])
+    w, h = max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))
+    canvas = np.zeros((height, width, 3), np.uint8)
+    x, y = (width - w) // 2, (height - h) // 2
+    canvas[y:y + h, x:x + w] = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+    return canvas
+
+
+# ------------------------------------------------------------------------------------------------------ the loop
 class App:
     """Opens the source, the window, --output and --log; counts frames; prints the summary line on exit."""
 
-    def __init__(self, tool, args, window_title=None, synthetic=None):
-        self.tool, self.args = tool, args
-        self.title = window_title or tool
+    def __init__(self, args, window_title=None, synthetic=None):
+        self.args = args
+        self.title = window_title or TOOL
+        force = getattr(args, "force", False)
+        # Output paths are checked before the source opens a camera or the tool loads a model.
+        self.log = EventLog(args.log, force)
+        self.writer = FrameWriter(args.output, force) if args.output else None
         if args.source == "synthetic" and synthetic is not None:
             self.source = IterableSource(synthetic(), mirror=bool(args.mirror))
         else:
             self.source = open_source(args.source, args.mirror)
         self.display = not args.no_display
         if self.display and not display_available():
-            print(f"{tool}: warning: no display found (DISPLAY is not set); running with --no-display",
-                  file=sys.stderr)
+            print(f"{TOOL}: warning: no display found (DISPLAY is not set or does not answer); "
+                  "running with --no-display", file=sys.stderr)
             self.display = False
-        self.log = EventLog(args.log)
-        self.writer = FrameWriter(args.output, self.source.fps) if args.output else None
+        if self.writer:
+            self.writer.fps = self.source.fps
         self.count, self.quit = 0, False
         self.mouse_callback = None
         self._window_open = False
@@ -162,16 +360,18 @@ class App:
         self.start = time.monotonic()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # Ctrl-C and SIGTERM stop a run the way `q` does: everything written so far is kept.
+        completed = exc_type is None or issubclass(exc_type, KeyboardInterrupt)
         self.source.close()
-        self.log.close()
-        if self.writer:
+        self.log.close(completed)
+        if self.writer and completed:
             self.writer.close()
         if self._window_open:
             cv2.destroyAllWindows()
         elapsed = time.monotonic() - self.start
         fps = self.count / elapsed if elapsed > 0 else 0.0
-        print(f"{self.tool}: {self.count} frames in {elapsed:.1f} s ({fps:.1f} fps)", file=sys.stderr)
+        print(f"{TOOL}: {self.count} frames in {elapsed:.1f} s ({fps:.1f} fps)", file=sys.stderr)
         return False
 
     @property
@@ -214,14 +414,37 @@ class App:
         return chr(code) if code != 0xFF else None
 
 
-def run_main(tool, main):
-    """Call main(); user errors become `<tool>: error: message` on stderr and exit code 2."""
+# ----------------------------------------------------------------------------------------------------- run_main
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, `timeout`, `kill`): stops the run like Ctrl-C, so its outputs are finished."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def run_main(main, argv=None):
+    """Call main(argv); user errors become `<tool>: error: message` on stderr and exit code 2. Programming errors
+    keep their traceback; set CV_TOOLS_DEBUG=1 to see one behind a user error too."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return main() or 0
+        return main(argv) or 0
     except (ToolError, SourceError, ValueError, OSError) as e:
-        if os.environ.get("CV_TOOLS_DEBUG"):
+        if os.environ.get(DEBUG_VARIABLE):
             raise
-        print(f"{tool}: error: {e}", file=sys.stderr)
+        print(f"{TOOL}: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except Terminated:
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(error):
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}: {error.filename!r}" if error.filename else error.strerror
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())

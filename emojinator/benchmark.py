@@ -61,14 +61,14 @@ def run_loop_fps(model, frames):
     return float(found.group(3))
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR), help="model folder (default: shipped)")
     parser.add_argument("--frames", type=positive_int, default=300, help="frames per measurement")
     parser.add_argument("--predict-frames", type=positive_int, default=30,
                         help="frames for the slow model.predict measurement")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     classifier = Classifier(args.model)
     frames = list(scene(gestures=tuple(FINGERS), hold=max(1, args.frames // len(FINGERS)), empty=30, seed=1))
@@ -105,4 +105,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

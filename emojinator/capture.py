@@ -81,8 +81,8 @@ class Folder:
         return target
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     if not NAME.match(args.gesture):
         raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
     folder = Folder(Path(args.data) / args.gesture)
@@ -92,7 +92,7 @@ def main():
     calibrator = make_calibrator(args)
     calibration_file = Path(args.data) / "calibration.npz"
     region, saving = None, False
-    with App("emojinator", args, window_title="emojinator capture") as app:
+    with App(args, window_title="emojinator capture") as app:
         saving_on_calibrated = not app.display  # no keys without a window: start once calibrated
         if not calibrator.busy:
             saving = saving_on_calibrated
@@ -124,4 +124,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

@@ -34,7 +34,7 @@ from emojinator.plots import confusion, plot_confusion
 NONE_SEED = 987654  # train.py draws its none silhouettes from seeds 0 (training) and 1000 (validation)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="gestures folder (<gesture>/<n>.png or <id>/<n>.jpg)")
@@ -45,7 +45,7 @@ def main():
                         help="add N generated non-gesture silhouettes (a seed training never uses) as `none`")
     parser.add_argument("--confusion", metavar="PNG",
                         help="confusion matrix picture (default: confusion_<split>.png in the model folder)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     classifier = Classifier(args.model)
     split = classifier.meta.get("split", {})
@@ -79,4 +79,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

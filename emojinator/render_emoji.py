@@ -43,12 +43,12 @@ def render(char, font, size):
     return out
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--font", default=FONT, help=f"NotoColorEmoji.ttf (default {FONT})")
     parser.add_argument("--size", type=positive_int, default=96, help="picture side in pixels")
     parser.add_argument("--out", default=str(EMOJI_DIR))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     from PIL import ImageFont
     try:
         font = ImageFont.truetype(args.font, FONT_SIZE)
@@ -66,4 +66,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

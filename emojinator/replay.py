@@ -78,7 +78,7 @@ def score(truth, shown, settle):
             {name: round(share(*counts)[0], 4) for name, counts in per_gesture.items()})
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="gestures folder (<gesture>/<n>.png or <id>/<n>.jpg)")
@@ -90,7 +90,7 @@ def main():
     parser.add_argument("--smooth", type=positive_int, default=5, help="run.py --smooth, also frames skipped")
     parser.add_argument("--output", metavar="DIR", help="also keep run.py's annotated frames (PNG) here")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     meta = read_labels(args.model)
     split = meta.get("split", {})
@@ -122,4 +122,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

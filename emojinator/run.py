@@ -73,8 +73,8 @@ def annotate(image, region, segmentation, calibrator, shown, confidence, labels,
         blend(image, pictures[shown], *beside(segmentation.box, EMOJI_SIZE, image.shape))
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     classifier = Classifier(args.model)  # first: a missing model is reported before a camera is opened
     labels = classifier.labels
     smoother = Smoother(classifier.names, args.smooth, args.threshold)
@@ -82,7 +82,7 @@ def main():
     calibrator = make_calibrator(args)
     region = None
     last = None  # no emoji at the start: the first event is the first gesture shown
-    with App("emojinator", args, synthetic=synthetic.scene) as app:
+    with App(args, synthetic=synthetic.scene) as app:
         for frame in app.frames():
             image = frame.image
             region = (region or args.region).fitted(image.shape)
@@ -106,4 +106,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

@@ -119,8 +119,8 @@ def train(args):
                       "n_train": len(train_x), "n_val": len(val_x), "out": str(out)}))
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     if args.gap < 0:
         raise ValueError("--gap must not be negative")
     if not 0 < args.lr < 1:
@@ -130,4 +130,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main("emojinator", main))
+    sys.exit(run_main(main))

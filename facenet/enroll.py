@@ -102,7 +102,7 @@ def enrol_images(folder, specs, detector, landmarks):
 def enrol_camera(folder, args, detector, landmarks):
     """Capture --count crops; returns their paths."""
     saved, last = [], None
-    with App(TOOL, args, window_title="facenet enrol") as app:
+    with App(args, window_title="facenet enrol") as app:
         for frame in app.frames():
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
             found = [landmarks(rgb, box) for box in detector(rgb)]
@@ -153,4 +153,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

@@ -69,7 +69,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.ear_threshold >= 1:
         raise ValueError("--ear-threshold must be below 1 (open eyes measure ~0.3)")
-    app = App(TOOL, args, window_title="facenet")  # opens the source first: a wrong --source fails at once
+    app = App(args, window_title="facenet")  # opens the source first: a wrong --source fails at once
     embedder = load_embedder(args.model)
     recognizer = Recognizer(embedder, args.people, args.detector, args.threshold, args.detect_every,
                             args.embed_every, args.ear_threshold, args.require_blink, args.blink_window)
@@ -100,4 +100,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

@@ -243,4 +243,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

@@ -83,7 +83,7 @@ def main(argv=None):
     trail = draw.Trail(args.trail)
     show_mask = False
 
-    with App(TOOL, args, synthetic=lambda: synthetic.frames(args.target)) as app:
+    with App(args, synthetic=lambda: synthetic.frames(args.target)) as app:
         for frame in app.frames():
             mask, detection = locate(frame.image, tracker.expected())
             x, y, radius, state = tracker.update(detection)
@@ -113,4 +113,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(TOOL, main))
+    sys.exit(run_main(main))

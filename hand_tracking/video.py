@@ -3,6 +3,10 @@
 Every source yields `Frame`s carrying the 0-based index in the source and the time `t` in seconds on the
 stream's clock: the video timestamp for files, wall-clock time since the start for cameras and streams, and
 index / `IMAGE_FPS` for still images.
+
+Cameras and streams are read in a background thread that keeps only the newest frame: a tool slower than the
+camera shows what is in front of it now, not what was there a quarter of a second ago. Files give every frame,
+decoded a few frames ahead in the same kind of thread. An error in the reader thread is raised in the caller's.
 """
 import glob
 import os
@@ -17,6 +21,7 @@ import numpy as np
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 IMAGE_FPS = 30.0  # nominal rate for image sequences, so that "seconds" still mean something
+FILE_READ_AHEAD = 8  # frames decoded ahead of the tool when reading a file (never dropped)
 
 
 class SourceError(Exception):
@@ -85,36 +90,66 @@ class CaptureSource(Source):
         # Some containers report no timestamps; fall back to the nominal rate.
         return msec / 1000.0 if msec > 0 or index == 0 else index / self.fps
 
+    def _decoded(self):
+        start = time.monotonic()
+        image, index = self._first, 0
+        while image is not None:
+            yield Frame(index, self._timestamp(index, start), image)
+            image, index = self._read(), index + 1
+
     def _frames(self):
         # Decoding runs in a background thread (OpenCV releases the GIL), so it overlaps the tool's own work.
-        start = time.monotonic()
-        frames = queue.Queue(maxsize=8)
-        stop = threading.Event()
-
-        def read_all():
-            image, index = self._first, 0
-            while image is not None and not stop.is_set():
-                frames.put(Frame(index, self._timestamp(index, start), image))
-                image, index = self._read(), index + 1
-            frames.put(None)
-
-        reader = threading.Thread(target=read_all, daemon=True)
-        reader.start()
-        try:
-            while (frame := frames.get()) is not None:
-                yield frame
-        finally:
-            stop.set()
-            while reader.is_alive():  # unblock a reader waiting on a full queue
-                try:
-                    frames.get_nowait()
-                except queue.Empty:
-                    reader.join(0.01)
+        yield from read_ahead(self._decoded(), newest_only=self.live)
         if self.live:
             print(f"warning: {self.spec!r} stopped delivering frames", file=sys.stderr)
 
     def close(self):
         self.capture.release()
+
+
+def read_ahead(items, newest_only=False, size=FILE_READ_AHEAD):
+    """Iterate `items` in a background thread. `newest_only` keeps just the latest item (a camera: older frames are
+    dropped); otherwise up to `size` items wait and none is dropped (a file). An exception in the thread is
+    raised here, in the caller's thread, instead of leaving it waiting for an item that never comes."""
+    slots = queue.Queue(maxsize=1 if newest_only else size)
+    stop = threading.Event()
+    done = object()
+
+    def put(item, droppable=False):
+        while not stop.is_set():
+            try:
+                slots.put(item, block=not droppable, timeout=None if droppable else 0.05)
+                return
+            except queue.Full:
+                if droppable:
+                    try:
+                        slots.get_nowait()  # drop the frame nobody took in time
+                    except queue.Empty:
+                        pass
+
+    def read():
+        try:
+            for item in items:
+                put(item, droppable=newest_only)
+                if stop.is_set():
+                    return
+            put(done)  # the end and errors are never dropped
+        except BaseException as e:  # handed to the consuming thread
+            put(e)
+
+    reader = threading.Thread(target=read, name="frame-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=2)
 
 
 class ImageSource(Source):
@@ -175,13 +210,11 @@ def open_source(spec, mirror=None):
         if not paths:
             raise SourceError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {spec!r}")
         return ImageSource(paths, mirror)
+    if os.path.isfile(spec):  # before the glob: a file may be called "clip[1].mp4"
+        return ImageSource([spec], mirror) if _is_image(spec) else CaptureSource(spec, mirror)
     if any(ch in spec for ch in "*?["):
         paths = sorted(p for p in glob.glob(spec) if _is_image(p))
         if not paths:
             raise SourceError(f"no images match {spec!r}")
         return ImageSource(paths, mirror)
-    if not os.path.exists(spec):
-        raise SourceError(f"no such file or camera: {spec!r}")
-    if _is_image(spec):
-        return ImageSource([spec], mirror)
-    return CaptureSource(spec, mirror)
+    raise SourceError(f"no such file or camera: {spec!r}")
