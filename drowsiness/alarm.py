@@ -14,6 +14,8 @@ import threading
 import wave
 from pathlib import Path
 
+from drowsiness.app import TOOL, write_atomic
+
 RATE = 22050
 PAUSE = 0.15          # seconds between repetitions while the alarm lasts
 PLAY_TIMEOUT = 15.0   # a player that hangs longer is stopped
@@ -34,22 +36,17 @@ def tone_samples(freq=880.0, beeps=3, beep_seconds=0.16, gap_seconds=0.08, volum
 
 
 def write_tone(path, **kwargs):
-    """Write the alarm tone as a WAV file, atomically; returns the path."""
-    path = Path(path)
+    """Write the alarm tone as a WAV file, atomically, replacing an older one; returns the path."""
     samples = tone_samples(**kwargs)
-    fd, partial = tempfile.mkstemp(suffix=".wav", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(partial):
         with wave.open(partial, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(kwargs.get("rate", RATE))
             out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
-        os.replace(partial, path)
-    except BaseException:
-        os.unlink(partial)
-        raise
-    return path
+
+    return write_atomic(path, write, force=True)
 
 
 def default_tone():
@@ -70,7 +67,7 @@ def find_player(platform=sys.platform, which=shutil.which):
 
 
 def warn(message):
-    print(f"drowsiness: warning: {message}", file=sys.stderr)
+    print(f"{TOOL}: warning: {message}", file=sys.stderr)
 
 
 class Alarm:

@@ -15,7 +15,6 @@ Usage:
 Keys:
     none (no window)
 """
-import argparse
 import json
 import statistics
 import sys
@@ -29,6 +28,7 @@ if __package__ in (None, ""):  # run as `python drowsiness/benchmark.py`: make t
 import dlib
 
 from drowsiness import clips
+from drowsiness.app import ArgumentParser, positive_int, run_main
 from drowsiness.face import FaceTracker, load_predictor
 from drowsiness.monitor import Monitor
 from drowsiness.original import original_blinks, original_loop
@@ -92,8 +92,8 @@ def score(found, labelled):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each loop per clip (default 3)")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs of each loop per clip (default 3)")
     args = parser.parse_args(argv)
     labels = json.loads(LABELS.read_text())["blinks"]
     predictor = load_predictor()
@@ -141,4 +141,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -12,10 +12,7 @@ Usage:
 Keys:
     none (no window)
 """
-import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python drowsiness/clips.py`: make the folder importable as a package
@@ -23,6 +20,8 @@ if __package__ in (None, ""):  # run as `python drowsiness/clips.py`: make the f
 
 import cv2
 import numpy as np
+
+from drowsiness.app import ArgumentParser, check_new, run_main, write_atomic
 
 CARPHONE = Path(__file__).resolve().parent.parent / "tests" / "data" / "drowsiness" / "carphone_pristine.mp4"
 CARPHONE_FPS = 30000 / 1001
@@ -89,47 +88,53 @@ def scripted(frames, segments, fps, size=None):
     return images, starts
 
 
-def write_video(path, images, fps):
-    """An MJPG .avi (decodable everywhere OpenCV is), written under a temporary name and renamed."""
-    path = Path(path)
+def write_video(path, images, fps, force=False):
+    """An MJPG .avi (decodable everywhere OpenCV is), whole or not at all; an existing file only with force."""
     height, width = images[0].shape[:2]
-    fd, partial = tempfile.mkstemp(suffix=".avi", dir=path.parent)
-    os.close(fd)
-    writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
-    if not writer.isOpened():
-        os.unlink(partial)
-        raise ValueError(f"cannot write video {str(path)!r}")
-    for image in images:
-        writer.write(image)
-    writer.release()
-    os.replace(partial, path)
-    return path
+
+    def write(partial):
+        writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+        if not writer.isOpened():
+            raise ValueError(f"cannot write video {str(path)!r}")
+        for image in images:
+            writer.write(image)
+        writer.release()
+
+    return write_atomic(path, write, force)
 
 
-def write_standard_set(folder, frames=None):
-    """The clips the benchmark and the README use; returns {name: path}."""
-    frames = frames or read_frames()
+STANDARD_SIZES = ((640, 480), (1280, 720))
+STANDARD_RATES = (15, 30, 60)
+STANDARD_SCRIPT = [("open", 3.5), ("closed", 1.5), ("open", 1.0), ("yawn", 2.0), ("open", 1.0), ("away", 3.0),
+                   ("open", 1.0)]
+
+
+def write_standard_set(folder, frames=None, force=False):
+    """The clips the benchmark and the README use; returns {name: path}. Every name is checked before the first
+    clip is written: existing clips are replaced only with force."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    names = [f"carphone_{w}x{h}.avi" for w, h in STANDARD_SIZES] + [f"scripted_{fps}fps.avi" for fps in STANDARD_RATES]
+    for name in names:
+        check_new(folder / name, force)
+    frames = frames or read_frames()
     out = {}
-    for size in ((640, 480), (1280, 720)):
-        name = f"carphone_{size[0]}x{size[1]}.avi"
-        out[name] = write_video(folder / name, [fit(f, size) for f in frames], CARPHONE_FPS)
-    for fps in (15, 30, 60):
-        images, _ = scripted(frames, [("open", 3.5), ("closed", 1.5), ("open", 1.0), ("yawn", 2.0),
-                                      ("open", 1.0), ("away", 3.0), ("open", 1.0)], fps)
-        name = f"scripted_{fps}fps.avi"
-        out[name] = write_video(folder / name, images, fps)
+    for name, size in zip(names, STANDARD_SIZES):
+        out[name] = write_video(folder / name, [fit(f, size) for f in frames], CARPHONE_FPS, force)
+    for name, fps in zip(names[len(STANDARD_SIZES):], STANDARD_RATES):
+        images, _ = scripted(frames, STANDARD_SCRIPT, fps)
+        out[name] = write_video(folder / name, images, fps, force)
     return out
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("outdir", help="folder for the clips")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("outdir", help="folder for the clips (created if missing)")
+    parser.add_argument("--force", action="store_true", help="replace clips of the same names")
     args = parser.parse_args(argv)
-    for name, path in write_standard_set(args.outdir).items():
+    for name, path in write_standard_set(args.outdir, force=args.force).items():
         print(path)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

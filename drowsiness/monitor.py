@@ -39,6 +39,7 @@ class Settings:
             raise ValueError(f"--perclos must be between 0 and 1, got {self.perclos}")
         if self.mar_threshold <= 0:
             raise ValueError(f"--mar-threshold must be positive, got {self.mar_threshold}")
+        Calibration(self.calibration_seconds, self.ear_fraction, self.ear_threshold)  # its checks, before any frame
         return self
 
 

