@@ -1,7 +1,7 @@
 """Time what run.py does per character and per frame, side by side with the simpler ways, in one run.
 
-Per character: preprocessing (`prepare_image` on a pen drawing) and the model call run.py makes (TFLite when the
-model has its .tflite copy), against a traced `tf.function`, an eager `model(x)` call and `model.predict`.
+Per character: preprocessing (`prepare_image` on a pen drawing) and the model call run.py makes (its TFLite copy
+through LiteRT), against a traced `tf.function`, an eager `model(x)` call and `model.predict`.
 Per frame: the pen loop (find the pen, draw, compose the view and panel) on the generated pen scene.
 Prints a table and, as the last line, JSON with the figures (milliseconds, frames per second).
 
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari import pen_clip
-from devanagari.classifier import DEFAULT_MODEL, Classifier
+from devanagari.classifier import DEFAULT_MODEL, Classifier, load_model
 from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, find_pen
 from devanagari.preprocess import prepare_image
@@ -70,18 +70,19 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=200)
     args = p.parse_args(argv)
     classifier = Classifier(args.model)
+    keras_model = load_model(args.model)  # the comparisons below need TensorFlow; run.py never imports it
     drawing = pen_drawing()
     x = prepare_image(drawing)
     batch = x[None, ..., None].astype(np.float32)
     import tensorflow as tf
-    traced = tf.function(lambda b: classifier.model(b, training=False))
+    traced = tf.function(lambda b: keras_model(b, training=False))
     figures = {
-        "backend": classifier.backend,
+        "backend": "tflite (LiteRT)",
         "prepare_image_ms": median_ms(lambda: prepare_image(drawing), args.repeats),
         "model_run_py_ms": median_ms(lambda: classifier.probabilities(x), args.repeats),
         "model_tf_function_ms": median_ms(lambda: traced(batch).numpy(), args.repeats),
-        "model_eager_call_ms": median_ms(lambda: classifier.model(batch, training=False), max(10, args.repeats // 10)),
-        "model_predict_ms": median_ms(lambda: classifier.model.predict(batch, verbose=0), max(10, args.repeats // 10)),
+        "model_eager_call_ms": median_ms(lambda: keras_model(batch, training=False), max(10, args.repeats // 10)),
+        "model_predict_ms": median_ms(lambda: keras_model.predict(batch, verbose=0), max(10, args.repeats // 10)),
     }
     figures["per_character_ms"] = round(figures["prepare_image_ms"] + figures["model_run_py_ms"], 3)
     frames = list(pen_clip.frames())

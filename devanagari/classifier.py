@@ -1,9 +1,12 @@
 """Load the shipped (or any) model and classify DHCD-format images.
 
-TensorFlow is imported only when a model is loaded (~5 s). `model.predict` costs ~100 ms a call, so single images
-(one per written character) go through the model's TFLite copy (`<name>.tflite` beside `<name>.keras`, written by
-train.py; one thread, XNNPACK) or, without one, a traced `tf.function`. Batches (evaluate.py) use the Keras model.
+The apps and evaluate.py run the model's TFLite copy (`<name>.tflite` beside `<name>.keras`, written by train.py
+with its checksum) through LiteRT: one thread, XNNPACK, no TensorFlow (importing it costs seconds). The Keras model
+(`load_model`) is for training and the benchmark's comparisons only; TensorFlow is imported there, lazily.
 """
+import contextlib
+import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -11,16 +14,19 @@ import numpy as np
 
 from devanagari.classes import CLASSES, NUM_CLASSES
 from devanagari.preprocess import SIZE
+from devanagari.tflite_model import ModelError, TFLiteModel, record_checksum
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "devanagari_cnn.keras"
 
 
-class ModelError(ValueError):
-    """A missing, unreadable or incompatible model file."""
+def tflite_path(path):
+    """The TFLite copy that train.py writes beside a `.keras` model (a `.tflite` path is its own copy)."""
+    return Path(path).with_suffix(".tflite")
 
 
 def load_model(path=DEFAULT_MODEL):
-    """The Keras model at `path`; ModelError when it is missing, corrupt or has the wrong shape."""
+    """The Keras model at `path` (training and benchmarks only); ModelError when it is missing, corrupt or has the
+    wrong shape."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model not found: {path} (train one with devanagari/train.py)")
@@ -36,10 +42,8 @@ def load_model(path=DEFAULT_MODEL):
 
 
 def export_tflite(model, path):
-    """Write the Keras model as a TFLite file (atomically) for fast single-image inference."""
-    import contextlib
+    """Write the Keras model as a TFLite file (atomically) with its checksum, for the apps' LiteRT runtime."""
     import io
-    import os
     import tempfile
     import tensorflow as tf
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # the converter lists its graph
@@ -50,59 +54,48 @@ def export_tflite(model, path):
         f.write(content)
     os.chmod(tmp, 0o644)  # mkstemp makes files private
     os.replace(tmp, path)
+    record_checksum(path)
 
 
-class _TFLiteOne:
-    """One image at a time through a single-threaded TFLite interpreter."""
-
-    def __init__(self, path):
-        import tensorflow as tf
-        with warnings.catch_warnings():  # tf.lite.Interpreter announces its move to LiteRT
-            warnings.simplefilter("ignore")
-            self.interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=1)
-        self.interpreter.allocate_tensors()
-        self.input = self.interpreter.get_input_details()[0]["index"]
-        self.output = self.interpreter.get_output_details()[0]["index"]
-
-    def __call__(self, x):
-        self.interpreter.set_tensor(self.input, x)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output)
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence file descriptor 2 while LiteRT starts: it prints an XNNPACK INFO line from C++ on every load."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class Classifier:
-    """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images."""
+    """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images, through the model's TFLite copy."""
 
     def __init__(self, model_path=DEFAULT_MODEL):
-        self.model = load_model(model_path)
         self.path = Path(model_path)
-        self._one, self.backend = None, None
-        lite = self.path.with_suffix(".tflite")
-        if lite.is_file():
-            probe = np.random.default_rng(0).integers(0, 256, (1, SIZE, SIZE, 1)).astype(np.float32)
-            try:
-                one = _TFLiteOne(lite)
-                # a .tflite left over from another training run must not stand in for this model
-                if np.abs(one(probe) - self.model(probe, training=False).numpy()).max() < 1e-4:
-                    self._one, self.backend = one, "tflite"
-            except (ValueError, RuntimeError, AttributeError):  # AttributeError: a TensorFlow without tf.lite
-                pass
-        if self._one is None:
-            import tensorflow as tf
-            traced = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
-            self._one, self.backend = (lambda x: traced(x).numpy()), "tf.function"
-            self._one(np.zeros((1, SIZE, SIZE, 1), np.float32))  # trace now, not on the first character
+        lite = tflite_path(self.path)
+        if not lite.is_file():
+            if self.path.is_file():
+                raise ModelError(f"no TFLite copy {lite} of {self.path} (train.py writes it beside the model)")
+            raise ModelError(f"model not found: {self.path} (train one with devanagari/train.py)")
+        with quiet_native_stderr():
+            self.model = TFLiteModel(lite)  # checks the file's size and SHA-256 first: a truncated file segfaults
+            shape = self.model.run(np.zeros((1, SIZE, SIZE, 1), np.float32))[0].shape  # first call sets up XNNPACK
+        if self.model.input_shape[1:] != (SIZE, SIZE, 1) or shape[-1] != NUM_CLASSES:
+            raise ModelError(f"{lite}: expected input (32, 32, 1) and {NUM_CLASSES} outputs, got "
+                             f"{self.model.input_shape} -> {shape}")
 
     def probabilities(self, image):
         """Class probabilities (46,) of one 32x32 image."""
-        x = np.asarray(image, np.float32).reshape(1, SIZE, SIZE, 1)
-        return self._one(x)[0]
+        return self.model(np.asarray(image, np.float32).reshape(1, SIZE, SIZE, 1))[0]
 
     def probabilities_batch(self, images, batch_size=256):
         """Class probabilities (N, 46) of many 32x32 images."""
         images = np.asarray(images, np.float32).reshape(-1, SIZE, SIZE, 1)
-        out = [self.model(images[i:i + batch_size], training=False).numpy()
-               for i in range(0, len(images), batch_size)]
+        out = [self.model(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
 
     def classify(self, image, k=3):

@@ -71,9 +71,9 @@ def parse_args(argv=None):
 class Recogniser:
     """Classifies a character image and logs/keeps the result."""
 
-    def __init__(self, app, model_path):
+    def __init__(self, app, classifier):
         self.app = app
-        self.classifier = Classifier(model_path)
+        self.classifier = classifier
         self.top, self.model_input = None, None
 
     def __call__(self, image, frame, **fields):
@@ -127,8 +127,9 @@ def run_pen(app, recognise, panel, args, ranges):
 def main(argv=None):
     args = parse_args(argv)
     ranges = parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.color]
+    classifier = Classifier(args.model)  # first: a bad model is reported before a camera or a log is opened
     with App(args, window_title="devanagari", synthetic=pen_clip.frames) as app:
-        recognise = Recogniser(app, args.model)
+        recognise = Recogniser(app, classifier)
         panel = ResultPanel(480)
         if isinstance(app.source, ImageSource):
             run_images(app, recognise, panel)

@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.classes import NUM_CLASSES
-from devanagari.classifier import DEFAULT_MODEL, ModelError, export_tflite, load_model
+from devanagari.classifier import DEFAULT_MODEL, ModelError, export_tflite, load_model, tflite_path
 from devanagari.dataset import DatasetError, find_split, load
 from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, split_families
 from devanagari.report import plot_confusion, plot_curves, summary, write_json
@@ -51,7 +51,6 @@ def parse_args(argv=None):
     p.add_argument("--max-per-class", type=int, default=0, help="use at most N training images per class")
     p.add_argument("--per-epoch", type=int, default=23000, help="--synthetic: characters per epoch")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
-    p.add_argument("--no-tflite", action="store_true", help="skip the TFLite copy (run.py then uses tf.function)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.out.suffix != ".keras":
@@ -149,9 +148,10 @@ class TimeLimit:
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.out.exists() and not args.force:
-        print(f"devanagari: error: {args.out} exists (use --force to replace it)", file=sys.stderr)
-        return 2
+    for path in (args.out, tflite_path(args.out)):
+        if path.exists() and not args.force:
+            print(f"devanagari: error: {path} exists (use --force to replace it)", file=sys.stderr)
+            return 2
     rng = np.random.default_rng(args.seed)
     try:
         if args.synthetic:
@@ -201,11 +201,7 @@ def main(argv=None):
         print(f"devanagari: error: {exc}", file=sys.stderr)
         return 2
     os.replace(best, args.out)
-    try:
-        if not args.no_tflite:
-            export_tflite(model, args.out.with_suffix(".tflite"))
-    except Exception as exc:  # the converter's failures are many and obscure; run.py falls back to tf.function
-        print(f"devanagari: warning: no TFLite copy written: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
+    export_tflite(model, tflite_path(args.out))  # what run.py and evaluate.py run
 
     probs = model.predict(x_val4, batch_size=512, verbose=0)
     cm, val = summary(y_val, probs.argmax(1))

@@ -1,13 +1,17 @@
-"""The Keras CNN and two fast classifiers around it. TensorFlow is imported only in here, lazily.
+"""The Keras CNN for training, and the classifier the apps run: its TensorFlow Lite copy through LiteRT.
 
-`model.predict` costs ~100 ms of set-up per call and would stall a webcam loop, so it is never used:
-training and evaluation call the Keras model through one `tf.function` with a fixed input signature, and the
-apps run the same network converted to TensorFlow Lite (`cnn.tflite`, ~0.1 ms per digit).
+`model.predict` costs ~100 ms of set-up per call and would stall a webcam loop, so it is never used: training
+calls the Keras model through one `tf.function` with a fixed input signature, and the apps and evaluate.py run the
+same network converted to TensorFlow Lite (`cnn.tflite`, ~0.1 ms per digit) through LiteRT, which needs no
+TensorFlow (importing it costs seconds). TensorFlow is imported only by the training and export code here, lazily.
 """
+import contextlib
 import os
-import warnings
+import sys
 
 import numpy as np
+
+from digit_recognizer.tflite_model import TFLiteModel, record_checksum
 
 
 def import_keras():
@@ -67,29 +71,35 @@ class CnnClassifier:
 
 
 def export_tflite(model, path):
-    """Convert a Keras model to TensorFlow Lite (float32, same outputs) and write it atomically."""
+    """Convert a Keras model to TensorFlow Lite (float32, same outputs), write it atomically with its checksum."""
     import tensorflow as tf
     blob = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(blob)
     os.replace(tmp, path)
+    record_checksum(path)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence file descriptor 2 while LiteRT starts: it prints an XNNPACK INFO line from C++ on every load."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class TfliteClassifier:
     """The CNN as a TensorFlow Lite model: `predict_proba(images)` for (n, 28, 28) float32 images in [0, 1]."""
 
     def __init__(self, path):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
-        with warnings.catch_warnings():  # tf.lite.Interpreter warns that it is moving to another package
-            warnings.simplefilter("ignore")
-            try:
-                self.interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=1)
-            except (ValueError, RuntimeError) as exc:
-                raise ValueError(f"cannot load CNN model {path}: {exc}") from None
-        self.input = self.interpreter.get_input_details()[0]["index"]
-        self.output = self.interpreter.get_output_details()[0]["index"]
-        self.batch = None
+        with quiet_native_stderr():
+            self.model = TFLiteModel(path)  # checks the file's size and SHA-256 first: a truncated file segfaults
 
     def predict_proba(self, images, batch_size=1024):
         images = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)
@@ -97,12 +107,6 @@ class TfliteClassifier:
         return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
 
     def _run(self, batch):
-        if len(batch) != self.batch:  # resizing re-plans the interpreter: only when the batch size changes
-            self.interpreter.resize_tensor_input(self.input, batch.shape)
-            self.interpreter.allocate_tensors()
-            self.batch = len(batch)
-        self.interpreter.set_tensor(self.input, batch)
-        self.interpreter.invoke()
-        logits = self.interpreter.get_tensor(self.output)
+        logits = self.model(batch)  # the interpreter is re-planned only when the batch size changes
         e = np.exp(logits - logits.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)

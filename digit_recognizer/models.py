@@ -27,16 +27,19 @@ def parse_model_names(text):
 
 
 def load_model(name, models_dir=None):
-    """The trained model `name`: a NumPy Network or a CnnClassifier; both have predict_proba(images)."""
+    """The trained model `name`: a NumPy Network or the CNN's TFLite copy; both have predict_proba(images)."""
     path = model_file(name, models_dir)
+    if name == "cnn":
+        # The apps run the TFLite copy through LiteRT: no TensorFlow at run time, ~15x faster per digit.
+        from digit_recognizer.cnn import TfliteClassifier
+        lite = path.with_suffix(".tflite")
+        if not lite.is_file():
+            raise ValueError(f"no TFLite CNN at {lite} (train it: python digit_recognizer/train.py --model cnn; "
+                             "or convert a cnn.keras: python digit_recognizer/export_tflite.py)")
+        return TfliteClassifier(lite)
     if not path.is_file():
         raise ValueError(f"no trained {name} model at {path} (train it: python digit_recognizer/train.py "
                          f"--model {name})")
-    if name == "cnn":
-        # Imports TensorFlow: only when the CNN is wanted. The TensorFlow Lite copy is ~15x faster per digit.
-        from digit_recognizer.cnn import CnnClassifier, TfliteClassifier
-        lite = path.with_suffix(".tflite")
-        return TfliteClassifier(lite) if lite.is_file() else CnnClassifier.load(path)
     return Network.load(path)
 
 

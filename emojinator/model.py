@@ -1,7 +1,7 @@
 """The gesture classifier: the CNN trained by train.py, its label table, and fast per-frame inference.
 
-TensorFlow is imported only inside the functions that need it (~5 s of start-up). Per frame, the model runs
-through a TFLite interpreter (about 0.3 ms for one 50x50 crop), never through `model.predict` (~100 ms).
+TensorFlow is imported only by training and export (~5 s of start-up). Per frame, the model's TFLite copy runs
+through LiteRT (about 0.3 ms for one 50x50 crop; no TensorFlow), never through `model.predict` (~100 ms).
 """
 import contextlib
 import io
@@ -15,6 +15,7 @@ import numpy as np
 
 from emojinator.gestures import NONE, emoji_file, gesture_for_folder
 from emojinator.segment import SIZE
+from emojinator.tflite_model import TFLiteModel, record_checksum
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "model.keras"
@@ -76,6 +77,7 @@ def save(model, names, out_dir, extra=None):
         warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout
         tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     _atomic_write_bytes(out_dir / TFLITE_FILE, tflite)
+    record_checksum(out_dir / TFLITE_FILE)
     meta = {"labels": label_table(names), "input_size": SIZE, **(extra or {})}
     _atomic_write_bytes(out_dir / LABELS_FILE, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
 
@@ -116,30 +118,23 @@ class Classifier:
         self.meta = read_labels(self.model_dir)
         self.labels = self.meta["labels"]
         self.names = [entry["name"] for entry in self.labels]
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         path = self.model_dir / TFLITE_FILE
         if not path.exists():
             raise ValueError(f"no model in {self.model_dir} (missing {TFLITE_FILE}); train one with train.py")
-        import tensorflow as tf
-        with warnings.catch_warnings(), _quiet_stderr():
-            warnings.simplefilter("ignore")  # tf.lite.Interpreter warns about its future move to LiteRT
+        with _quiet_stderr():  # LiteRT announces its XNNPACK delegate on every start
+            # TFLiteModel checks the file's size and SHA-256 first: a truncated model would segfault the runtime
+            self._model = TFLiteModel(path)
             try:
-                self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=1)
-                self._interpreter.allocate_tensors()
-                self._input = self._interpreter.get_input_details()[0]["index"]
-                self._output = self._interpreter.get_output_details()[0]
-                if self._output["shape"][-1] != len(self.labels):
-                    raise ValueError(f"{self._output['shape'][-1]} outputs but {LABELS_FILE} "
-                                     f"lists {len(self.labels)} labels")
-                self.probabilities(np.zeros((SIZE, SIZE), np.uint8))  # the first call sets up XNNPACK
+                outputs = self._model(to_input(np.zeros((SIZE, SIZE), np.uint8))).shape[-1]  # sets up XNNPACK
             except (ValueError, RuntimeError) as exc:
                 raise ValueError(f"corrupt model {path}: {exc}") from None
+        if outputs != len(self.labels):
+            raise ValueError(f"corrupt model {path}: {outputs} outputs but {LABELS_FILE} lists "
+                             f"{len(self.labels)} labels")
 
     def probabilities(self, crop):
         """Class probabilities for one SIZE x SIZE uint8 silhouette."""
-        self._interpreter.set_tensor(self._input, to_input(crop))
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output["index"])[0].copy()
+        return self._model(to_input(crop))[0]
 
     def probabilities_batch(self, images):
         """Class probabilities for many silhouettes (N x classes), through the same interpreter as live."""

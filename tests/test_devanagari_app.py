@@ -33,8 +33,8 @@ def tiny_data(tmp_path_factory):
 
 def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
     model = tmp_path / "tiny.keras"
-    run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model,
-               "--no-tflite")
+    run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model)
+    assert (tmp_path / "tiny.tflite").is_file() and (tmp_path / "tiny.tflite.sha256").is_file()
     metrics = json.loads((tmp_path / "tiny.metrics.json").read_text(encoding="utf-8"))
     assert metrics["epochs_run"] == 2 and len(metrics["history"]["val_accuracy"]) == 2
     assert metrics["val_n"] == 46  # 10 % of the training images, at least one of every class
@@ -58,7 +58,10 @@ def test_evaluate_and_train_errors(tiny_data, tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip().startswith("devanagari: error: model not found")
     (tmp_path / "corrupt.keras").write_bytes(b"not a keras file")
     proc = run_script(EVALUATE, "--data", tiny_data, "--model", tmp_path / "corrupt.keras", check=False)
-    assert proc.returncode == 2 and "cannot load model" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "no TFLite copy" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "corrupt.tflite").write_bytes(b"not a tflite file")
+    proc = run_script(EVALUATE, "--data", tiny_data, "--model", tmp_path / "corrupt.keras", check=False)
+    assert proc.returncode == 2 and "no checksum file" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_script(EVALUATE, "--data", tmp_path / "nowhere", check=False)
     assert proc.returncode == 2 and "no such folder" in proc.stderr
     proc = run_script(TRAIN, "--data", tmp_path, "--out", tmp_path / "m.keras", check=False)
