@@ -23,9 +23,10 @@ import numpy as np
 
 from drowsiness.app import ArgumentParser, check_new, run_main, write_atomic
 
-CARPHONE = Path(__file__).resolve().parent.parent / "tests" / "data" / "drowsiness" / "carphone_pristine.mp4"
+# Shipped inside the folder (data/SOURCE.md), so that clips.py and benchmark.py work in a folder copied alone.
+CARPHONE = Path(__file__).resolve().parent / "data" / "carphone_pristine.mp4"
 CARPHONE_FPS = 30000 / 1001
-OPEN_FRAMES = range(0, 40)  # eyes open, no blink (tests/data/drowsiness/carphone_blinks.json)
+OPEN_FRAMES = range(0, 40)  # eyes open, no blink (data/carphone_blinks.json)
 CLOSED_FRAME = 42           # eyes fully closed
 YAWN_FRAME = 60             # mouth wide open, eyes open
 

@@ -1,7 +1,7 @@
 """Verification and identification accuracy of the embeddings on labelled face photos, and the threshold
 calibration for "unknown".
 
-The photos are the six in tests/data/facenet (SOURCE.md): Obama (3 different photos), Biden, Collins and Hopper
+The photos are the six in facenet/data (data/SOURCE.md): Obama (3 different photos), Biden, Collins and Hopper
 (1 each). Each photo is augmented (pose, scale, light, blur, noise, JPEG) into several images; pairs of images
 of the same person taken from *different* photos are the hard genuine pairs, pairs of augmentations of one photo
 the easy ones.
@@ -35,7 +35,8 @@ from facenet import faces, synthetic
 from facenet.embedders import load_embedder
 from facenet.people import Embedding, Gallery
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "facenet"
+# The six labelled photos ship inside the folder (data/SOURCE.md): the folder works when copied alone.
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def labelled_photos(folder=DATA):
