@@ -15,7 +15,6 @@ Usage:
 Keys:
     none (no window)
 """
-import argparse
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ import cv2
 import numpy as np
 
 from facenet import draw, faces, synthetic
+from facenet.app import ArgumentParser, in_range, positive_int, run_main
 from facenet.embedders import load_embedder
 from facenet.people import Gallery
 from facenet.recognizer import Recognizer
@@ -75,11 +75,18 @@ def timed(fn, repeat, best=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", nargs="+", default=["dlib", "facenet"])
-    parser.add_argument("--frames", type=int, default=90, help="frames per clip (default 90)")
-    parser.add_argument("--faces", type=int, nargs="+", default=[1, 2, 3], help="faces per clip; 0: no clips")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", nargs="+", default=["dlib", "facenet"],
+                        help="facenet, dlib or .keras files from train.py (default: dlib facenet)")
+    parser.add_argument("--frames", type=positive_int, default=90, help="frames per clip (default 90)")
+    parser.add_argument("--faces", type=in_range(int, 0, len(CLIP_PHOTOS)), nargs="+", default=[1, 2, 3],
+                        help=f"faces per clip, 0-{len(CLIP_PHOTOS)}; 0: no clips (default 1 2 3)")
     args = parser.parse_args(argv)
+    embedders, load_seconds = {}, {}
+    for spec in args.model:  # a bad --model fails before the clips are made
+        start = time.perf_counter()
+        embedders[spec] = load_embedder(spec)
+        load_seconds[spec] = time.perf_counter() - start
     clips = {n: clip(n, args.frames) for n in args.faces if n > 0}
     one = clip(3, 1)[0]
     detector, landmarks, mtcnn = faces.HogDetector(), faces.Landmarks(), faces.MtcnnDetector()
@@ -89,12 +96,10 @@ def main(argv=None):
     print(f"  MTCNN detection      {timed(lambda: mtcnn(one), 3):7.1f} ms per frame")
     print(f"  68 landmarks         {timed(lambda: landmarks(one, boxes[0]), 20):7.1f} ms per face")
     face = landmarks(one, boxes[0])
-    embedders = {}
-    for spec in args.model:
+    for spec, embedder in embedders.items():
         start = time.perf_counter()
-        embedders[spec] = load_embedder(spec)
-        embedders[spec]([faces.chip(one, face, embedders[spec].size, embedders[spec].padding)])
-        print(f"  {spec}: load + first embedding {time.perf_counter() - start:.1f} s")
+        embedder([faces.chip(one, face, embedder.size, embedder.padding)])
+        print(f"  {spec}: load + first embedding {load_seconds[spec] + time.perf_counter() - start:.1f} s")
     # Interleaved, so that both models see the same load from other processes.
     costs = {spec: [] for spec in embedders}
     for _ in range(5):
@@ -128,5 +133,6 @@ def main(argv=None):
                   f"one face {mean:.2f} mean / {fastest:.2f} fastest; 3 faces {mean3:.2f} mean / {fastest3:.2f} "
                   "fastest")
 
+
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

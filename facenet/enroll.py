@@ -26,11 +26,11 @@ import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
 from facenet import draw, faces
-from facenet.app import App, add_core_args, positive_float, positive_int, run_main
+from facenet.app import App, ArgumentParser, add_core_args, positive_float, positive_int, run_main, write_atomic
 from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN, face_ear
-from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings, write_atomic
+from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings
 from facenet.video import IMAGE_EXTENSIONS
 
 TOOL = "facenet"
@@ -38,9 +38,9 @@ MIN_FACE = 80  # pixels: smaller faces make poor enrolment photos
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Keys"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Keys"):])
     parser.add_argument("--name", required=True, help="the person's name (any language; no slashes)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--images", nargs="+", metavar="PATH", help="photos or folders of photos")
@@ -59,11 +59,15 @@ def aligned_crop(rgb, face):
 
 
 def save_crop(folder, crop_rgb):
-    path = new_photo_path(folder)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
     if not ok:
         raise ValueError("cannot encode the photo as JPEG")
-    write_atomic(path, jpeg.tobytes())
+    path = new_photo_path(folder)  # claimed for this run alone, then filled
+    try:
+        write_atomic(path, jpeg.tobytes(), force=True)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -81,28 +85,29 @@ def image_paths(specs):
     return paths
 
 
-def enrol_images(folder, specs, detector, landmarks):
-    saved = []
-    for path in image_paths(specs):
+def enrol_images(folder, paths, detector, landmarks):
+    """(paths of the photos saved, one message for each photo refused)."""
+    saved, refused = [], []
+    for path in paths:
         try:
             rgb = faces.read_rgb(path)
         except ValueError as e:
-            print(f"{TOOL}: refused: {e}", file=sys.stderr)
+            refused.append(str(e))
             continue
         found = faces.find_faces(rgb, detector, landmarks)
         if len(found) != 1:
             what = "no face" if not found else f"{len(found)} faces"
-            print(f"{TOOL}: refused {str(path)!r}: {what} found, a photo must show exactly one", file=sys.stderr)
+            refused.append(f"{str(path)!r}: {what} found, a photo must show exactly one")
             continue
         saved.append(save_crop(folder, aligned_crop(rgb, found[0])))
         print(f"{TOOL}: {path} -> {saved[-1]}", file=sys.stderr)
-    return saved
+    return saved, refused
 
 
-def enrol_camera(folder, args, detector, landmarks):
-    """Capture --count crops; returns their paths."""
+def enrol_camera(folder, app, args, detector, landmarks):
+    """Capture --count crops from the App's source; returns their paths (and no refusals: see the window)."""
     saved, last = [], None
-    with App(args, window_title="facenet enrol") as app:
+    with app:
         for frame in app.frames():
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
             found = [landmarks(rgb, box) for box in detector(rgb)]
@@ -130,26 +135,40 @@ def enrol_camera(folder, args, detector, landmarks):
                 app.log("capture", frame, path=str(path), box=list(found[0].box))
                 if len(saved) >= args.count:
                     break
-    return saved
+    return saved, []
 
 
 def main(argv=None):
     args = parse_args(argv)
     folder = person_dir(args.people, args.name)
-    embedding = Embedding(load_embedder(args.model), faces.make_detector(args.detector), faces.Landmarks())
-    folder.mkdir(parents=True, exist_ok=True)
-    if args.camera:
-        saved = enrol_camera(folder, args, embedding.detector, embedding.landmarks)
-    else:
-        saved = enrol_images(folder, args.images, embedding.detector, embedding.landmarks)
-    if not saved:
-        if not any(folder.iterdir()):
-            folder.rmdir()
-        raise ValueError(f"nothing enrolled for {folder.name!r}")
+    # Wrong photos, sources and outputs are reported before the models load.
+    paths = image_paths(args.images) if args.images else None
+    app = App(args, window_title="facenet enrol") if args.camera else None
+    folder.mkdir(parents=True, exist_ok=True)  # a read-only people folder fails here, before any work
+    try:
+        embedding = Embedding(load_embedder(args.model), faces.make_detector(args.detector), faces.Landmarks())
+        if app:
+            saved, refused = enrol_camera(folder, app, args, embedding.detector, embedding.landmarks)
+        else:
+            saved, refused = enrol_images(folder, paths, embedding.detector, embedding.landmarks)
+    finally:
+        _remove_if_empty(folder)
+    if not saved:  # the reasons belong in the one error line
+        raise ValueError(f"nothing enrolled for {folder.name!r}" + "".join(f"; refused {m}" for m in refused))
+    for message in refused:
+        print(f"{TOOL}: warning: refused {message}", file=sys.stderr)
     stats = {}
     vectors = person_embeddings(folder, embedding, stats)
     print(f"{TOOL}: {folder.name}: {len(saved)} photo(s) added, {len(vectors)} in total, "
           f"{stats.get('computed', 0)} embedded with {embedding.embedder.name}", file=sys.stderr)
+
+
+def _remove_if_empty(folder):
+    """A failed first enrolment leaves no empty person behind (another enrolment may be filling it: then keep)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Usage:
 Keys:
     none (no window)
 """
-import argparse
 import itertools
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ import cv2
 import numpy as np
 
 from facenet import faces, synthetic
+from facenet.app import ArgumentParser, positive_int, run_main
 from facenet.embedders import load_embedder
 from facenet.people import Embedding, Gallery
 
@@ -125,15 +125,16 @@ def report(name, threshold, vectors, people, sources):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", nargs="+", default=["dlib", "facenet"])
-    parser.add_argument("--per-photo", type=int, default=8, help="augmentations per photo (default 8)")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", nargs="+", default=["dlib", "facenet"],
+                        help="facenet, dlib or .keras files from train.py (default: dlib facenet)")
+    parser.add_argument("--per-photo", type=positive_int, default=8, help="augmentations per photo (default 8)")
     parser.add_argument("--calibrate", action="store_true", help="calibrate the thresholds on seed 1 first")
     args = parser.parse_args(argv)
     photos = labelled_photos()
     print(f"{len(photos)} photos of {len({p for p, _ in photos})} people, {args.per_photo} augmentations each")
-    for spec in args.model:
-        embedding = Embedding(load_embedder(spec))
+    embeddings = {spec: Embedding(load_embedder(spec)) for spec in args.model}  # a bad --model fails first
+    for spec, embedding in embeddings.items():
         if args.calibrate:
             vectors, people, sources, failed = embed_set(embedding, photos, args.per_photo, seed=1)
             cross, same, impostor = pair_distances(vectors, people, sources)
@@ -147,4 +148,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -2,20 +2,22 @@
 
 Each person's folder holds their photos and one cache per embedding model, `.embeddings-<model>.npz`, with the
 SHA-1 of every photo it embedded: only new or changed photos are embedded again, removed ones are dropped.
-Caches and photos are written atomically (temporary file in the same folder, then os.replace).
+Caches and photos are written atomically (app.write_atomic); new photos claim their names atomically (app.new_path),
+so two enrolments at once never overwrite each other. A damaged cache is recomputed, an unreadable photo skipped,
+each with a warning.
 """
 import hashlib
 import io
-import os
 import sys
-import tempfile
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from facenet import faces
+from facenet.app import TOOL, new_path, write_atomic
 
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 DEFAULT_PEOPLE = Path(__file__).resolve().parent / "people"
@@ -35,50 +37,41 @@ def person_dir(people, name):
     return folder
 
 
-def write_atomic(path, data):
-    """Write bytes to `path` through a temporary file in the same folder, so no reader sees half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide enrolled photos from other users
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def warn(message):
+    print(f"{TOOL}: warning: {message}", file=sys.stderr)
 
 
-def new_photo_path(folder, stem="photo", ext=".jpg"):
-    """A file name in `folder` that is not taken yet: enrolments never overwrite earlier photos."""
-    n = 1
-    while True:
-        path = Path(folder) / f"{stem}_{n:03d}{ext}"
-        if not path.exists():
-            return path
-        n += 1
+def new_photo_path(folder):
+    """Claims a new photo name in `folder` (an empty file, created exclusively): enrolments never overwrite
+    earlier photos, not even two running at once. Fill it with write_atomic(path, data, force=True)."""
+    return new_path(folder, "photo_{:03d}.jpg", start=1)
 
 
 def photos(folder):
+    """The photos of a person's folder. Empty files are names another enrolment has claimed and not yet filled."""
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PHOTO_EXTENSIONS)
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PHOTO_EXTENSIONS
+                  and p.stat().st_size > 0)
 
 
 def cache_path(folder, embedder):
     return Path(folder) / f".embeddings-{embedder.key}.npz"
 
 
-def _load_cache(path):
+def _load_cache(path, dim):
+    """{photo digest: embedding}; {} when there is no cache yet, None (with a warning) when it is damaged: empty,
+    truncated, not an .npz or of another dimension. Its photos are then embedded again and the cache rewritten."""
+    if not path.exists():
+        return {}
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {str(d): e for d, e in zip(data["digests"], data["embeddings"])}
-    except (OSError, ValueError, KeyError):
-        return {}  # missing or unreadable: everything is recomputed, and the cache is rewritten
+            digests, embeddings = data["digests"], data["embeddings"]
+        if embeddings.ndim != 2 or embeddings.shape[1] != dim or len(digests) != len(embeddings):
+            raise ValueError(f"embeddings of shape {embeddings.shape}, expected ({len(digests)}, {dim})")
+        return {str(d): e for d, e in zip(digests, embeddings)}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # what np.load raises
+        warn(f"damaged embedding cache {str(path)!r} ({str(e) or type(e).__name__}); recomputing it")
+        return None
 
 
 class Embedding:
@@ -93,12 +86,17 @@ class Embedding:
         return [faces.chip(rgb, f, self.embedder.size, self.embedder.padding) for f in found]
 
     def photo(self, path):
-        """The embedding of the single face in a person's photo, or None (with a warning) if not exactly one."""
-        rgb = faces.read_rgb(path)
+        """The embedding of the single face in a person's photo, or None (with a warning) if the photo cannot be
+        read or does not show exactly one face."""
+        try:
+            rgb = faces.read_rgb(path)
+        except ValueError as e:
+            warn(f"{e}, photo skipped")
+            return None
         # Landmarks on the grey image, as run.py finds them, so that a photo embeds the same in both.
         found = faces.faces_in_photo(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), self.detector, self.landmarks)
         if len(found) != 1:
-            print(f"warning: {path}: {len(found)} faces found, photo skipped", file=sys.stderr)
+            warn(f"{path}: {len(found)} faces found, photo skipped")
             return None
         return self.embedder(self.chips(rgb, found))[0]
 
@@ -106,10 +104,15 @@ class Embedding:
 def person_embeddings(folder, embedding, stats=None):
     """(n, dim) embeddings of a person's photos, from the cache where the photo is unchanged."""
     path = cache_path(folder, embedding.embedder)
-    cached = _load_cache(path)
-    digests, vectors, changed = [], [], False
+    cached = _load_cache(path, embedding.embedder.dim)
+    digests, vectors, changed = [], [], cached is None
+    cached = cached or {}
     for photo in photos(folder):
-        digest = hashlib.sha1(photo.read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha1(photo.read_bytes()).hexdigest()
+        except OSError as e:
+            warn(f"cannot read {str(photo)!r} ({e.strerror}), photo skipped")
+            continue
         if digest in cached:
             vector = cached[digest]
         else:
@@ -125,7 +128,10 @@ def person_embeddings(folder, embedding, stats=None):
         matrix = np.stack(vectors) if vectors else np.zeros((0, embedding.embedder.dim), np.float32)
         buffer = io.BytesIO()
         np.savez(buffer, digests=np.array(digests, dtype=str), embeddings=matrix)
-        write_atomic(path, buffer.getvalue())
+        try:
+            write_atomic(path, buffer.getvalue(), force=True)  # the cache is the tool's own file
+        except OSError as e:  # a read-only people folder still recognises; it only embeds again next time
+            warn(f"cannot update the embedding cache {str(path)!r} ({e.strerror})")
     return np.stack(vectors) if vectors else np.zeros((0, embedding.embedder.dim), np.float32)
 
 

@@ -27,7 +27,7 @@ import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
 from facenet import draw
-from facenet.app import App, add_core_args, positive_float, positive_int, run_main
+from facenet.app import App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN
@@ -39,9 +39,9 @@ HELP = "r: reload people  l: landmarks  q: quit"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Keys:"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Keys:"):])
     add_core_args(parser)
     add_model_args(parser)
     parser.add_argument("--threshold", type=positive_float, metavar="D",
@@ -50,8 +50,9 @@ def parse_args(argv=None):
                         help="run the detector every N frames; tracks follow faces in between (default 5)")
     parser.add_argument("--embed-every", type=positive_int, default=15, metavar="N",
                         help="re-embed a tracked face every N frames (default 15; new faces at once)")
-    parser.add_argument("--ear-threshold", type=positive_float, default=EAR_OPEN, metavar="EAR",
-                        help=f"eye aspect ratio below which the eyes count as closed (default {EAR_OPEN})")
+    parser.add_argument("--ear-threshold", type=in_range(float, 0.01, 0.99), default=EAR_OPEN, metavar="EAR",
+                        help=f"eye aspect ratio below which the eyes count as closed (default {EAR_OPEN}; open "
+                             "eyes measure ~0.3)")
     parser.add_argument("--require-blink", action="store_true",
                         help="only name a face after it blinked within --blink-window seconds")
     parser.add_argument("--blink-window", type=positive_float, default=5.0, metavar="S",
@@ -67,8 +68,6 @@ def face_fields(result):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.ear_threshold >= 1:
-        raise ValueError("--ear-threshold must be below 1 (open eyes measure ~0.3)")
     app = App(args, window_title="facenet")  # opens the source first: a wrong --source fails at once
     embedder = load_embedder(args.model)
     recognizer = Recognizer(embedder, args.people, args.detector, args.threshold, args.detect_every,

@@ -2,9 +2,11 @@
 set of drawn identities for training tests.
 
 Usage:
-    python facenet/synthetic.py clip OUT.avi PHOTO... [--frames 150] [--blink-at 40 90]
+    python facenet/synthetic.py clip OUT.avi PHOTO... [--frames 150] [--blink-at 40 90] [--force]
+
+Keys:
+    none (no window)
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -14,6 +16,7 @@ if __package__ in (None, ""):  # run as `python facenet/synthetic.py`: make the 
 import cv2
 import numpy as np
 
+from facenet.app import ArgumentParser, check_new, nonneg_int, positive_int, run_main, write_atomic
 from facenet.faces import LEFT_EYE, RIGHT_EYE
 
 WIDTH, HEIGHT = 640, 480
@@ -96,17 +99,23 @@ def clip_frames(sprites, frames, blink_at=(), blink_frames=4, seed=0):
         yield image, boxes
 
 
-def write_clip(path, photos, frames=150, blink_at=(), fps=30.0):
-    """Write an MJPG .avi of the given photos' faces; returns the per-frame sprite boxes."""
+def write_clip(path, photos, frames=150, blink_at=(), fps=30.0, force=False):
+    """Write an MJPG .avi of the given photos' faces, whole or not at all; returns the per-frame sprite boxes."""
     from facenet.faces import HogDetector, Landmarks, read_rgb
     detector, landmarks = HogDetector(), Landmarks()
     sprites = [face_sprites(read_rgb(p), detector, landmarks) for p in photos]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (WIDTH, HEIGHT))
     all_boxes = []
-    for image, boxes in clip_frames(sprites, frames, blink_at):
-        writer.write(image)
-        all_boxes.append(boxes)
-    writer.release()
+
+    def write(partial):
+        writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"MJPG"), fps, (WIDTH, HEIGHT))
+        if not writer.isOpened():
+            raise ValueError(f"cannot write video {str(path)!r}")
+        for image, boxes in clip_frames(sprites, frames, blink_at):
+            writer.write(image)
+            all_boxes.append(boxes)
+        writer.release()
+
+    write_atomic(path, write, force)
     return all_boxes
 
 
@@ -154,16 +163,18 @@ def _draw_face(p, size, rng):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     clip = sub.add_parser("clip", help="write a clip of moving faces")
     clip.add_argument("out")
     clip.add_argument("photos", nargs="+")
-    clip.add_argument("--frames", type=int, default=150)
-    clip.add_argument("--blink-at", type=int, nargs="*", default=[])
+    clip.add_argument("--frames", type=positive_int, default=150)
+    clip.add_argument("--blink-at", type=nonneg_int, nargs="*", default=[])
+    clip.add_argument("--force", action="store_true", help="replace OUT if it exists")
     args = parser.parse_args(argv)
-    write_clip(args.out, args.photos, args.frames, args.blink_at)
+    check_new(args.out, args.force)
+    write_clip(args.out, args.photos, args.frames, args.blink_at, args.force)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

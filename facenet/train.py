@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python facenet/train.py`: make the folder importable as a package
@@ -29,43 +28,45 @@ import cv2
 import numpy as np
 
 from facenet import faces, synthetic
-from facenet.app import positive_int, run_main
-from facenet.people import PHOTO_EXTENSIONS, write_atomic
+from facenet.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int, run_main,
+                         write_atomic)
+from facenet.people import PHOTO_EXTENSIONS
 
 TOOL = "facenet"
 PADDING = 0.25  # the alignment margin KerasEmbedder uses at run time
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Usage:"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Usage:"):])
     data = parser.add_mutually_exclusive_group(required=True)
     data.add_argument("--data", metavar="DIR", help="folder of identity subfolders of photos")
-    data.add_argument("--synthetic", type=positive_int, metavar="N", help="train on N generated cartoon identities")
+    data.add_argument("--synthetic", type=in_range(int, 4, 10000), metavar="N",
+                      help="train on N (4-10000) generated cartoon identities")
     parser.add_argument("--out", required=True, metavar="PATH.keras", help="the model to write")
-    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.add_argument("--force", action="store_true", help="replace --out and its .json if they exist")
     parser.add_argument("--aligned", action="store_true", help="photos are face crops already: only resize them")
-    parser.add_argument("--size", type=positive_int, default=96, help="input size (default 96)")
-    parser.add_argument("--dim", type=positive_int, default=128, help="embedding size (default 128)")
-    parser.add_argument("--width", type=float, default=1.0, help="layer width multiplier (default 1.0)")
+    parser.add_argument("--size", type=in_range(int, 32, 512), default=96, help="input size, 32-512 (default 96)")
+    parser.add_argument("--dim", type=in_range(int, 2, 4096), default=128, help="embedding size (default 128)")
+    parser.add_argument("--width", type=in_range(float, 0.01, 16), default=1.0,
+                        help="layer width multiplier, 0.01-16 (default 1.0)")
     parser.add_argument("--epochs", type=positive_int, default=20)
     parser.add_argument("--steps", type=positive_int, default=50, help="batches per epoch (default 50)")
-    parser.add_argument("--batch-ids", type=positive_int, default=16, help="people per batch, P (default 16)")
-    parser.add_argument("--per-id", type=positive_int, default=4, help="photos per person per batch, K (default 4)")
-    parser.add_argument("--margin", type=float, default=0.2, help="triplet margin (default 0.2)")
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
-    parser.add_argument("--val-fraction", type=float, default=0.2, help="identities held out (default 0.2)")
+    parser.add_argument("--batch-ids", type=in_range(int, 2, 1024), default=16,
+                        help="people per batch, P (default 16)")
+    parser.add_argument("--per-id", type=in_range(int, 2, 64), default=4,
+                        help="photos per person per batch, K (default 4)")
+    parser.add_argument("--margin", type=nonneg_float, default=0.2, help="triplet margin (default 0.2)")
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (default 0.001)")
+    parser.add_argument("--val-fraction", type=in_range(float, 0.01, 0.99), default=0.2,
+                        help="identities held out (default 0.2)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.out.endswith(".keras"):
         raise ValueError("--out must end in .keras")
-    if os.path.exists(args.out) and not args.force:
-        raise ValueError(f"{args.out!r} exists; choose another --out or add --force")
-    if not 0 < args.val_fraction < 1:
-        raise ValueError("--val-fraction must be between 0 and 1")
-    if args.width <= 0:
-        raise ValueError("--width must be positive")
+    for path in (args.out, Path(args.out).with_suffix(".json")):  # both, before hours of training
+        check_new(path, args.force)
     return args
 
 
@@ -220,24 +221,16 @@ def main(argv=None):
     threshold = history.history["val_threshold"][-1]
 
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".keras")
-    os.close(fd)
-    try:
-        # A fresh, uncompiled copy: the saved file then holds no training loss, and loads anywhere.
-        export = network.build(args.size, args.dim, args.width)
-        export.set_weights(model.get_weights())
-        export.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # A fresh, uncompiled copy: the saved file then holds no training loss, and loads anywhere.
+    export = network.build(args.size, args.dim, args.width)
+    export.set_weights(model.get_weights())
+    write_atomic(out, export.save, args.force)
     meta = {"size": args.size, "dim": args.dim, "threshold": round(threshold, 4),
             "val_verification_accuracy": round(float(accuracy), 4),
             "initial_val_verification_accuracy": round(float(validation.initial), 4),
             "history": [round(float(a), 4) for a in history.history["val_verification_accuracy"]],
             "data": args.data or f"synthetic:{args.synthetic}", "epochs": args.epochs}
-    write_atomic(out.with_suffix(".json"), json.dumps(meta, indent=1).encode())
+    write_atomic(out.with_suffix(".json"), json.dumps(meta, indent=1), args.force)
     print(f"{TOOL}: wrote {out} (validation verification accuracy {accuracy:.3f}, threshold {threshold:.3f})",
           file=sys.stderr)
 

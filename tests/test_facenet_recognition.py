@@ -1,6 +1,8 @@
 """facenet: detection, eyes, enrolment caches and recognition on real face photos, with dlib and FaceNet.
 
 The models are loaded once per module (FaceNet's TensorFlow graph costs seconds)."""
+import hashlib
+import io
 import shutil
 
 import numpy as np
@@ -77,11 +79,49 @@ def test_embedding_cache_recomputes_only_changed_photos(tmp_path, dlib_embedding
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
 
 
-def test_a_corrupt_cache_is_rebuilt(tmp_path, dlib_embedding):
+def npz_bytes(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+DAMAGED_CACHES = {
+    "empty": b"",
+    "not an npz": b"not an npz",
+    "truncated": npz_bytes(digests=np.array(["x" * 40]), embeddings=np.zeros((1, 128), np.float32))[:300],
+    "wrong dimension": npz_bytes(digests=np.array(["x" * 40]), embeddings=np.zeros((1, 64), np.float32)),
+    "missing array": npz_bytes(digests=np.array(["x" * 40])),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_CACHES)
+def test_a_damaged_cache_is_recomputed_with_a_warning(tmp_path, dlib_embedding, damage, capsys):
     folder = people_folder(tmp_path, ["biden_1"]) / "biden"
-    cache_path(folder, dlib_embedding.embedder).write_bytes(b"not an npz")
+    cache = cache_path(folder, dlib_embedding.embedder)
+    expected = person_embeddings(folder, dlib_embedding)
+    if damage == "wrong dimension":  # the photo's real digest, so only the shape can give the cache away
+        digest = hashlib.sha1((folder / "biden_1.jpg").read_bytes()).hexdigest()
+        cache.write_bytes(npz_bytes(digests=np.array([digest]), embeddings=np.zeros((1, 64), np.float32)))
+    else:
+        cache.write_bytes(DAMAGED_CACHES[damage])
+    capsys.readouterr()
     stats = {}
-    assert len(person_embeddings(folder, dlib_embedding, stats)) == 1 and stats["computed"] == 1
+    vectors = person_embeddings(folder, dlib_embedding, stats)
+    assert stats["computed"] == 1 and np.allclose(vectors, expected)
+    assert "facenet: warning: damaged embedding cache" in capsys.readouterr().err
+    stats = {}
+    person_embeddings(folder, dlib_embedding, stats)  # the cache was rewritten whole
+    assert stats.get("computed", 0) == 0 and "warning" not in capsys.readouterr().err
+
+
+def test_an_unreadable_photo_is_skipped_with_a_warning(tmp_path, dlib_embedding, capsys):
+    root = people_folder(tmp_path, ["biden_1", "hopper_1"])
+    (root / "biden" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (root / "hopper" / "claimed.jpg").touch()  # an empty file: a name an enrolment has claimed, not yet filled
+    gallery = Gallery.from_people(root, dlib_embedding)
+    assert gallery.names == ["biden", "hopper"] and len(gallery.embeddings) == 2
+    err = capsys.readouterr().err
+    assert "facenet: warning: cannot read image" in err and "broken.jpg" in err and "claimed" not in err
 
 
 @pytest.mark.parametrize("model", ["dlib", "facenet"])

@@ -135,6 +135,10 @@ def test_enroll_from_a_camera_stream_captures_aligned_crops(tmp_path, media):
     assert not [e for e in read_events(log) if e["event"] == "capture"]
     single = tmp_path / "single.avi"
     synthetic.write_clip(single, [PHOTOS / "collins_1.jpg"], frames=20)
+    again = run_script(ENROLL, *DLIB, "--people", people, "--name", "Eileen", "--camera", "--source", single,
+                       "--count", "3", "--interval", "0.2", "--no-display", "--log", log, check=False)
+    assert again.returncode == 2 and "exists; use --force" in again.stderr  # the first run's log is kept
+    log = tmp_path / "captures2.jsonl"
     run_script(ENROLL, *DLIB, "--people", people, "--name", "Eileen", "--camera", "--source", single,
                "--count", "3", "--interval", "0.2", "--no-display", "--log", log)
     captures = [e for e in read_events(log) if e["event"] == "capture"]
@@ -147,7 +151,7 @@ def test_enroll_from_a_camera_stream_captures_aligned_crops(tmp_path, media):
     (["--source", "/no/such/clip.avi"], "no such file"),
     (["--model", "/no/such/model.keras"], "no such model file"),
     (["--people", "/no/such/people"], "no people folder"),
-    (["--detect-every", "0"], "invalid positive integer"),
+    (["--detect-every", "0"], "must be greater than 0"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, media, args, message):
     people, clip = media
@@ -159,6 +163,22 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, media, args, message):
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.strip().splitlines() if "warning" not in line]
     assert message in lines[-1] and "Traceback" not in proc.stderr
+
+
+def test_two_enrolments_of_one_person_at_once_keep_every_photo(tmp_path):
+    """Each new photo name is claimed create-exclusive: two runs at once never overwrite each other's photos."""
+    people = tmp_path / "people"
+    photos = [PHOTOS / f"{stem}.jpg" for stem in ("obama_1", "obama_2", "obama_3")]
+    runs = [start_script(ENROLL, *DLIB, "--people", people, "--name", "Barack", "--images", *photos)
+            for _ in range(2)]
+    for proc in runs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and "3 photo(s) added" in err, err
+    saved = sorted((people / "Barack").glob("photo_*.jpg"))
+    assert [p.name for p in saved] == [f"photo_{n:03d}.jpg" for n in range(1, 7)]
+    contents = [p.read_bytes() for p in saved]
+    assert all(cv2.imdecode(np.frombuffer(c, np.uint8), cv2.IMREAD_COLOR) is not None for c in contents)
+    assert len(set(contents)) == 3 and all(contents.count(c) == 2 for c in contents)  # each photo twice
 
 
 def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
