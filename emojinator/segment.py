@@ -58,15 +58,18 @@ class Calibration:
     skin_high: np.ndarray | None = None
 
     def __post_init__(self):
-        self._cached = (None, None)
+        self._cached = (None, None, None)
 
     def background_roi(self, region, frame_shape):
-        """The background as segment() sees the region (cached: the region rarely moves); None if unknown."""
+        """The background as segment() sees the region (cached: the region rarely moves); None if unknown.
+
+        The cache is keyed on the region and on the background array itself (held, so that its id cannot be
+        reused): relearning the background (key b) replaces the array and so refreshes the cache at once."""
         if self.background is None or self.background.shape != frame_shape:
             return None
-        if self._cached[0] != region:
-            self._cached = (region, work_roi(self.background, region))
-        return self._cached[1]
+        if self._cached[0] != region or self._cached[1] is not self.background:
+            self._cached = (region, self.background, work_roi(self.background, region))
+        return self._cached[2]
 
     @property
     def has_skin(self):

@@ -170,3 +170,23 @@ def test_errors_are_one_line(tmp_path):
         assert proc.returncode == 2, (args, proc.stderr)
         assert lines[-1].startswith("emojinator: error: ") or "error:" in lines[-1], proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_relearning_the_background_replaces_the_one_segment_uses(calibrated_scene):
+    """Key b relearns the background with the region where it was: segment() must use the new background at
+    once, not a copy cached for the region."""
+    frames = calibrated_scene[0]
+    empty = frames[0]
+    calibrator = Calibrator(frames=5)
+    calibrator.start()
+    for _ in range(5):
+        calibrator.update(empty, REGION)
+    assert segment(empty, REGION, calibrator.calibration).crop is None
+    moved = empty.copy()  # a skin-coloured object now lies in the region
+    cv2.rectangle(moved, (REGION.x + 20, REGION.y + 20), (REGION.x + REGION.size - 20, REGION.y + REGION.size - 20),
+                  (120, 160, 220), -1)
+    assert segment(moved, REGION, calibrator.calibration).crop is not None  # foreground against the old scene
+    calibrator.start()  # key b, the region unchanged
+    for _ in range(5):
+        calibrator.update(moved, REGION)
+    assert segment(moved, REGION, calibrator.calibration).crop is None  # part of the background now
