@@ -1,0 +1,301 @@
+"""MediaPipe Hands in NumPy + OpenCV: palm detection, then 21 landmarks per hand, both models run by LiteRT.
+
+    hands = HandLandmarker(max_hands=2)
+    for hand in hands.detect(image_bgr):        # a still image: the palm detector looks at every call
+        hand.landmarks[LANDMARK_NAMES.index("index_tip")]   # (x, y, z) in frame pixels
+    for hand in hands.track(frame_bgr):         # video: each hand's next crop comes from its landmarks
+        hand.id, hand.handedness, hand.score
+
+A port of MediaPipe's legacy Hands graph (google/mediapipe, mediapipe/modules/hand_landmark/
+hand_landmark_tracking_cpu.pbtxt, commit 9d88077 of July 2024) with its models palm_detection_full.tflite and
+hand_landmark_full.tflite (model_complexity=1, Apache-2.0, models/SOURCE.md). Every constant below names the
+graph file or calculator it was copied from. Only numpy, cv2 and the folder's tflite_model are imported, so the
+file can be copied into another tool folder together with its models/ folder.
+
+Handedness: the landmark model labels hands as if the image were mirrored (a selfie view). `Hand.handedness` is
+the person's own hand: pass `mirrored=True` for mirrored camera frames, False (the default) for photos and
+unmirrored video.
+"""
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digit_recognizer.tflite_model import TFLiteModel
+
+MODELS = Path(__file__).parent / "models"
+PALM_MODEL = MODELS / "palm_detection_full.tflite"
+LANDMARK_MODEL = MODELS / "hand_landmark_full.tflite"
+
+LANDMARK_NAMES = (
+    "wrist",
+    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
+    "index_mcp", "index_pip", "index_dip", "index_tip",
+    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
+    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
+    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
+)  # MediaPipe's order (mediapipe/python/solutions/hands.py, HandLandmark)
+CONNECTIONS = (  # the skeleton (mediapipe/python/solutions/hands_connections.py)
+    (0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17),  # palm
+    (1, 2), (2, 3), (3, 4),  # thumb
+    (5, 6), (6, 7), (7, 8),  # index
+    (9, 10), (10, 11), (11, 12),  # middle
+    (13, 14), (14, 15), (15, 16),  # ring
+    (17, 18), (18, 19), (19, 20),  # pinky
+)
+
+
+def landmark_index(name):
+    """The index of a landmark given by name ("index_tip") or number ("8"); ValueError otherwise."""
+    text = str(name).strip().lower()
+    if text.isdigit() and int(text) < len(LANDMARK_NAMES):
+        return int(text)
+    if text in LANDMARK_NAMES:
+        return LANDMARK_NAMES.index(text)
+    raise ValueError(f"unknown landmark {name!r}: use 0-20 or one of {', '.join(LANDMARK_NAMES)}")
+
+
+@dataclass
+class Hand:
+    landmarks: np.ndarray  # (21, 3) float32: x, y in frame pixels; z (depth, wrist-relative) in pixels of x's scale
+    handedness: str  # "Left" or "Right": the person's own hand
+    handedness_score: float  # the landmark model's confidence in that label
+    score: float  # hand presence: the landmark model's confidence that its crop holds a hand
+    id: int  # stable while the hand is tracked; a new number for each new hand
+    roi: tuple  # (centre x, centre y, side, rotation in radians): the square crop the landmarks came from
+
+    @property
+    def box(self):
+        """(x0, y0, x1, y1): the landmarks' bounding box in frame pixels."""
+        (x0, y0), (x1, y1) = self.landmarks[:, :2].min(axis=0), self.landmarks[:, :2].max(axis=0)
+        return float(x0), float(y0), float(x1), float(y1)
+
+
+# ------------------------------------------------------------------------------------------------ palm detection
+# mediapipe/modules/palm_detection/palm_detection_cpu.pbtxt
+PALM_INPUT = 192  # ImageToTensorCalculator: 192x192, letterboxed (keep_aspect_ratio), zero border, [0, 1] floats
+ANCHOR_STRIDES = (8, 16, 16, 16)  # SsdAnchorsCalculator: 4 layers; layers of equal stride share one grid
+ANCHOR_OFFSET = 0.5  # anchor_offset_x/y; fixed_anchor_size: anchors are points, boxes are not scaled by them
+ANCHORS_PER_LAYER = 2  # aspect_ratios {1.0} plus the interpolated scale (ssd_anchors_calculator.proto default)
+PALM_COORD_SCALE = 192.0  # TensorsToDetectionsCalculator: x/y/w/h_scale
+PALM_KEYPOINTS = 7  # num_keypoints; box first (x, y, w, h: reverse_output_order), then 7 (x, y) pairs
+SCORE_CLIP = 100.0  # score_clipping_thresh, before the sigmoid
+MIN_PALM_SCORE = 0.5  # min_score_thresh (Hands' min_detection_confidence)
+NMS_MIN_IOU = 0.3  # NonMaxSuppressionCalculator: min_suppression_threshold, IoU, WEIGHTED
+
+# mediapipe/modules/hand_landmark/palm_detection_detection_to_roi.pbtxt
+PALM_WRIST, PALM_MIDDLE_MCP = 0, 2  # DetectionsToRectsCalculator: rotation from keypoint 0 to keypoint 2 ...
+TARGET_ANGLE = math.pi / 2  # ... turned to point up (rotation_vector_target_angle_degrees: 90)
+PALM_ROI_SCALE, PALM_ROI_SHIFT_Y = 2.6, -0.5  # RectTransformationCalculator; square_long
+
+# ----------------------------------------------------------------------------------------------------- landmarks
+# mediapipe/modules/hand_landmark/hand_landmark_cpu.pbtxt
+LANDMARK_INPUT = 224  # ImageToTensorCalculator: 224x224 from the rotated ROI, border replicated (the default)
+NORMALIZE_Z = 0.4  # TensorsToLandmarksCalculator: normalize_z
+MIN_PRESENCE = 0.5  # ThresholdingCalculator on the hand flag (Hands' min_tracking_confidence)
+HANDEDNESS_LABELS = ("Left", "Right")  # handedness.txt; binary_classification: the output is P(label 0, Left)
+
+# mediapipe/modules/hand_landmark/hand_landmark_landmarks_to_roi.pbtxt and
+# mediapipe/modules/hand_landmark/calculators/hand_landmarks_to_rect_calculator.cc
+ROI_LANDMARKS = (0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18)  # kPartialLandmarkIndices: the fingertips are left out
+LANDMARK_ROI_SCALE, LANDMARK_ROI_SHIFT_Y = 2.0, -0.1  # RectTransformationCalculator; square_long
+
+# mediapipe/modules/hand_landmark/hand_landmark_tracking_cpu.pbtxt
+ASSOCIATION_MIN_IOU = 0.5  # AssociationNormRectCalculator: a tracked hand replaces a palm detection it overlaps
+
+
+def _anchors():
+    """(2016, 2) anchor centres in [0, 1] (ssd_anchors_calculator.cc, GenerateAnchors)."""
+    centres, layer = [], 0
+    while layer < len(ANCHOR_STRIDES):
+        same = [s for s in ANCHOR_STRIDES[layer:] if s == ANCHOR_STRIDES[layer]]
+        per_cell = ANCHORS_PER_LAYER * len(same)  # layers with one stride are merged into one grid
+        cells = math.ceil(PALM_INPUT / ANCHOR_STRIDES[layer])
+        grid = (np.arange(cells, dtype=np.float32) + ANCHOR_OFFSET) / cells
+        y, x = np.meshgrid(grid, grid, indexing="ij")
+        centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], axis=1), per_cell, axis=0))
+        layer += len(same)
+    return np.concatenate(centres)
+
+
+def _normalize_radians(angle):
+    return angle - 2 * math.pi * math.floor((angle + math.pi) / (2 * math.pi))
+
+
+def _crop(image, cx, cy, width, height, rotation, size, border):
+    """The rotated rectangle as a size x size RGB float image in [0, 1] (image_to_tensor_converter_opencv.cc:
+    the rectangle's corners map onto the output's corners)."""
+    corners = cv2.boxPoints(((cx, cy), (width, height), math.degrees(rotation)))
+    target = np.float32([[0, size], [0, 0], [size, 0]])
+    matrix = cv2.getAffineTransform(corners[:3].astype(np.float32), target)
+    crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
+    # Warping BGR and then swapping channels equals warping RGB, and touches 50x fewer pixels.
+    return (crop[None, :, :, ::-1].astype(np.float32) * np.float32(1 / 255.0)), matrix
+
+
+def _iou(a, b):
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _weighted_nms(boxes, keypoints, scores):
+    """MediaPipe's WEIGHTED non-maximum suppression: each kept box is the score-weighted mean of the boxes (and
+    keypoints) that overlap it, with the best one's score. Returns a list of (box, keypoints, score)."""
+    order = list(np.argsort(-scores, kind="stable"))
+    kept = []
+    while order:
+        best = boxes[order[0]]
+        overlaps = [i for i in order if _iou(boxes[i], best) > NMS_MIN_IOU]
+        group = overlaps or order[:1]  # a degenerate box does not even overlap itself
+        weights = scores[group][:, None]
+        kept.append(((boxes[group] * weights).sum(0) / weights.sum(),
+                     (keypoints[group] * weights[:, :, None]).sum(0) / weights.sum(),
+                     float(scores[group[0]])))
+        if not overlaps:  # the calculator stops when nothing was removed
+            break
+        removed = set(overlaps)
+        order = [i for i in order if i not in removed]
+    return kept
+
+
+class PalmDetector:
+    """Palms in a whole frame: a list of (box (x0, y0, x1, y1), keypoints (7, 2), score), in frame pixels,
+    best first."""
+
+    def __init__(self, path=PALM_MODEL, threads=1):
+        self.model = TFLiteModel(path, threads=threads)
+        self.anchors = _anchors()
+
+    def __call__(self, image_bgr):
+        height, width = image_bgr.shape[:2]
+        side = max(width, height)  # the letterbox: the frame padded to a square around its centre
+        tensor, _ = _crop(image_bgr, width / 2, height / 2, side, side, 0.0, PALM_INPUT, cv2.BORDER_CONSTANT)
+        raw, logits = self.model.run(tensor)
+        scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0], -SCORE_CLIP, SCORE_CLIP)))
+        found = np.flatnonzero(scores >= MIN_PALM_SCORE)
+        if found.size == 0:
+            return []
+        raw, anchors = raw[0, found], self.anchors[found]
+        centre = raw[:, 0:2] / PALM_COORD_SCALE + anchors
+        half = raw[:, 2:4] / PALM_COORD_SCALE / 2
+        boxes = np.concatenate([centre - half, centre + half], axis=1)
+        keypoints = raw[:, 4:4 + 2 * PALM_KEYPOINTS].reshape(-1, PALM_KEYPOINTS, 2) / PALM_COORD_SCALE
+        keypoints = keypoints + anchors[:, None, :]
+        # NMS runs on the letterboxed square (as in the graph); then the square's [0, 1] maps to frame pixels.
+        offset = np.float32([(side - width) / 2, (side - height) / 2])
+        return [(box * side - np.tile(offset, 2), points * side - offset, score)
+                for box, points, score in _weighted_nms(boxes, keypoints, scores[found])]
+
+
+def palm_roi(box, keypoints):
+    """The square, rotated crop around a palm in which the landmark model finds the whole hand
+    (palm_detection_detection_to_roi.pbtxt)."""
+    (x0, y0), (x1, y1) = keypoints[PALM_WRIST], keypoints[PALM_MIDDLE_MCP]
+    rotation = _normalize_radians(TARGET_ANGLE - math.atan2(-(y1 - y0), x1 - x0))
+    width, height = box[2] - box[0], box[3] - box[1]
+    return _transform_roi((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, width, height, rotation,
+                          PALM_ROI_SCALE, PALM_ROI_SHIFT_Y)
+
+
+def landmarks_roi(landmarks):
+    """The crop for the next frame, from this frame's landmarks (hand_landmarks_to_rect_calculator.cc and
+    hand_landmark_landmarks_to_roi.pbtxt)."""
+    points = landmarks[ROI_LANDMARKS, :2].astype(np.float64)
+    wrist = points[0]
+    # Partial indices 4, 6, 8 are the index, middle and ring MCP: kIndexFingerPIPJoint etc. in the calculator.
+    top = ((points[4] + points[8]) / 2 + points[6]) / 2
+    rotation = _normalize_radians(TARGET_ANGLE - math.atan2(-(top[1] - wrist[1]), top[0] - wrist[0]))
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    c, s = math.cos(-rotation), math.sin(-rotation)
+    upright = (points - centre) @ np.array([[c, s], [-s, c]])  # rotated by -rotation: the hand points up
+    low, high = upright.min(axis=0), upright.max(axis=0)
+    mid = (low + high) / 2
+    c, s = math.cos(rotation), math.sin(rotation)
+    cx, cy = centre[0] + mid[0] * c - mid[1] * s, centre[1] + mid[0] * s + mid[1] * c
+    width, height = high - low
+    return _transform_roi(cx, cy, width, height, rotation, LANDMARK_ROI_SCALE, LANDMARK_ROI_SHIFT_Y)
+
+
+def _transform_roi(cx, cy, width, height, rotation, scale, shift_y):
+    """RectTransformationCalculator in pixels: shift along the rotated y axis, square on the long side, scale."""
+    cx -= height * shift_y * math.sin(rotation)
+    cy += height * shift_y * math.cos(rotation)
+    return float(cx), float(cy), float(max(width, height) * scale), float(rotation)
+
+
+def _roi_box(roi):
+    cx, cy, side, _ = roi  # the association ignores rotation (association_norm_rect_calculator.cc)
+    return cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2
+
+
+class HandLandmarker:
+    """Palm detection + hand landmarks. `detect` treats every image on its own; `track` follows hands through a
+    video and runs the palm detector only while fewer than `max_hands` hands are followed."""
+
+    def __init__(self, max_hands=2, threads=1, palm_model=PALM_MODEL, landmark_model=LANDMARK_MODEL):
+        if max_hands < 1:
+            raise ValueError("max_hands must be at least 1")
+        self.max_hands = max_hands
+        self.palms = PalmDetector(palm_model, threads=threads)
+        self.model = TFLiteModel(landmark_model, threads=threads)
+        self.tracked = []  # (id, roi) of the hands found in the previous frame
+        self.next_id = 0
+        self.palm_ran = False  # whether the last call ran the palm detector (for benchmarks)
+
+    def reset(self):
+        """Forget the tracked hands (a new video, or a cut)."""
+        self.tracked = []
+
+    def detect(self, image_bgr, mirrored=False):
+        """Hands in a still image, without tracking state."""
+        hands, _ = self._process(image_bgr, [], mirrored)
+        return hands
+
+    def track(self, frame_bgr, mirrored=False):
+        """Hands in the next video frame: crops from the previous frame's landmarks, plus palm detection while
+        fewer than max_hands hands are followed (hand_landmark_tracking_cpu.pbtxt)."""
+        hands, self.tracked = self._process(frame_bgr, self.tracked, mirrored)
+        return hands
+
+    def landmarks(self, image_bgr, roi):
+        """(landmarks (21, 3), presence score, P(handedness label "Left" in a mirrored view)) for one square crop
+        `roi` = (cx, cy, side, rotation) (hand_landmark_cpu.pbtxt)."""
+        cx, cy, side, rotation = roi
+        tensor, _ = _crop(image_bgr, cx, cy, side, side, rotation, LANDMARK_INPUT, cv2.BORDER_REPLICATE)
+        raw, presence, left, _world = self.model.run(tensor)
+        points = raw.reshape(21, 3) / LANDMARK_INPUT - np.float32([0.5, 0.5, 0])
+        c, s = math.cos(rotation), math.sin(rotation)
+        xy = points[:, :2] @ np.float32([[c, s], [-s, c]]) * side + np.float32([cx, cy])
+        z = points[:, 2:] / NORMALIZE_Z * side
+        return np.hstack([xy, z]).astype(np.float32), float(presence.ravel()[0]), float(left.ravel()[0])
+
+    def _process(self, image, tracked, mirrored):
+        if image is None or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError("HandLandmarker expects a BGR image (height x width x 3)")
+        self.palm_ran = len(tracked) < self.max_hands
+        candidates = []
+        if self.palm_ran:
+            candidates = [(None, palm_roi(box, points)) for box, points, _ in self.palms(image)[:self.max_hands]]
+        for hand_id, roi in tracked:  # a followed hand replaces the palm detections it overlaps
+            candidates = [c for c in candidates if _iou(_roi_box(c[1]), _roi_box(roi)) <= ASSOCIATION_MIN_IOU]
+            candidates.append((hand_id, roi))
+        hands, followed = [], []
+        for hand_id, roi in candidates:
+            points, presence, left = self.landmarks(image, roi)
+            if presence < MIN_PRESENCE:
+                continue
+            if hand_id is None:
+                hand_id, self.next_id = self.next_id, self.next_id + 1
+            # The model's label is for a mirrored view; an unmirrored image shows the other hand.
+            label = HANDEDNESS_LABELS[int(left <= 0.5) ^ int(not mirrored)]
+            hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, roi))
+            followed.append((hand_id, landmarks_roi(points)))
+        return hands, followed
