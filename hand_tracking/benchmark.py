@@ -1,12 +1,22 @@
-"""Measure the tracker on the generated clip: accuracy against the known path, and speed against the original.
+"""Measure both modes: the object tracker against the original loop, and hand mode against real MediaPipe Hands.
 
-The original loop (blue HSV range, erode x2 + open + dilate with a 5x5 kernel, largest contour, no filter) and
-ours run on the same decoded frames in one process, one after the other, so their frame rates compare fairly.
+Object: on the generated ball clip, accuracy against the known path, and speed against the original loop (blue
+HSV range, erode x2 + open + dilate with a 5x5 kernel, largest contour, no filter), on the same decoded frames in
+one process, alternating, best of --repeat.
+Hand: on 640x480 clips of a real hand photo moving over a textured background (synthetic.hand_clip; one hand, and
+the photo with its mirror image for two), per-frame milliseconds of hands.py's tracking, split into frames that
+ran the palm detector and frames that only followed the hands, `run.py --target hand --no-display` end to end,
+and real MediaPipe Hands (video mode, model_complexity=1) on the same decoded frames, called as a subprocess of
+the throwaway venv's python (skipped with a note where it is absent; see mediapipe_reference.py), with the
+landmark difference between the two.
 
 Usage:
-    python hand_tracking/benchmark.py [--frames 300] [--repeat 3] [--seed 0]
+    python hand_tracking/benchmark.py [--part all|object|hand] [--frames 300] [--hand-frames 150] [--repeat 5]
+    python hand_tracking/benchmark.py --part hand --mediapipe-python /tmp/mpvenv/bin/python --one-core
+
+Keys:
+    none (no window)
 """
-import argparse
 import json
 import os
 import re
@@ -23,8 +33,28 @@ import cv2
 import numpy as np
 
 from hand_tracking import colors, synthetic
-from hand_tracking.detect import ColourLocator, Detection, HandLocator
+from hand_tracking.app import ArgumentParser, ToolError, in_range, positive_int, run_main
+from hand_tracking.detect import ColourLocator, Detection
+from hand_tracking.hands import HandLandmarker
 from hand_tracking.tracker import KalmanTracker
+
+MEDIAPIPE_PYTHON = "/tmp/mpvenv/bin/python"
+# Run by the venv's python: real MediaPipe Hands in video mode on the frames of an .npy file, timing each call.
+MEDIAPIPE_SCRIPT = """
+import json, sys, time
+import cv2, numpy as np, mediapipe as mp
+frames, max_hands = np.load(sys.argv[1]), int(sys.argv[2])
+out = []
+with mp.solutions.hands.Hands(static_image_mode=False, model_complexity=1, max_num_hands=max_hands) as hands:
+    for frame in frames:
+        start = time.perf_counter()
+        result = hands.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        ms = (time.perf_counter() - start) * 1000
+        h, w = frame.shape[:2]
+        out.append({"ms": ms, "hands": [[[p.x * w, p.y * h] for p in lm.landmark]
+                                        for lm in (result.multi_hand_landmarks or [])]})
+json.dump(out, sys.stdout)
+"""
 
 ORIGINAL_KERNEL = np.ones((5, 5), np.uint8)
 
@@ -94,47 +124,38 @@ def frame_rates(functions, frames, repeat):
     return {name: round(len(frames) / seconds, 1) for name, seconds in best.items()}
 
 
-def hand_errors(n_frames, seed):
-    """Fingertip error of hand mode on the generated hand clip, and `detected` claims before the hand enters."""
-    locate, tracker, errors, found, visible, false = HandLocator(), KalmanTracker(), [], 0, 0, 0
-    for frame, truth in synthetic.hand_scene(n_frames, seed=seed):
-        _, detection = locate(frame)
-        x, y, _, state = tracker.update(detection)
-        if truth is None:
-            false += state == "detected"
-            continue
-        visible += 1
-        if state == "detected":
-            found += 1
-            errors.append(float(np.hypot(x - truth[0], y - truth[1])))
-    return {"median_tip_error_px": round(float(np.median(errors)), 2) if errors else None,
-            "detected_visible": round(found / visible, 4), "detected_on_empty_frames": false}
+def write_clip(path, frames):
+    """The frames as an MJPG .avi (what run.py reads back)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+def run_script_fps(clip, *flags, log=None):
+    """run.py end to end on a clip: its own summary line's fps."""
+    command = [sys.executable, str(Path(__file__).with_name("run.py")), "--source", str(clip), "--no-display",
+               *flags] + (["--log", str(log)] if log else [])
+    run = subprocess.run(command, capture_output=True, text=True)
+    rate = re.search(r"\(([\d.]+) fps\)", run.stderr)
+    if run.returncode != 0 or not rate:
+        raise ToolError(f"run.py failed: {run.stderr.strip()[-300:]}")
+    return float(rate.group(1))
 
 
 def run_script_on_file(frames, truths):
-    """run.py end to end (decode, track, log) on the clip saved as a lossless-enough MJPG .avi."""
+    """run.py --target object end to end (decode, track, log) on the clip saved as a lossless-enough MJPG .avi."""
     with tempfile.TemporaryDirectory() as tmp:
         clip, log = os.path.join(tmp, "clip.avi"), os.path.join(tmp, "log.jsonl")
-        writer = cv2.VideoWriter(clip, cv2.VideoWriter_fourcc(*"MJPG"), 30, (synthetic.WIDTH, synthetic.HEIGHT))
-        for frame in frames:
-            writer.write(frame)
-        writer.release()
-        run = subprocess.run([sys.executable, str(Path(__file__).with_name("run.py")), "--source", clip,
-                              "--no-display", "--log", log], capture_output=True, text=True)
-        rate = re.search(r"\(([\d.]+) fps\)", run.stderr)
+        write_clip(clip, frames)
+        fps = run_script_fps(clip, "--target", "object", log=log)
         with open(log) as f:
             events = [json.loads(line) for line in f]
     results = [(e["x"], e["y"], e["state"]) for e in events]
-    return dict(score(results, truths), fps=float(rate.group(1)) if rate else None)
+    return dict(score(results, truths), fps=fps)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-
+def object_report(args):
     pairs = list(synthetic.scene(args.frames, seed=args.seed))
     frames, truths = [p[0] for p in pairs], [p[1] for p in pairs]
     report = {"clip": f"synthetic 640x480, {args.frames} frames, seed {args.seed}, 10-frame occlusion"}
@@ -144,11 +165,118 @@ def main(argv=None):
     for name, rate in frame_rates(functions, frames, args.repeat).items():
         report[name]["fps"] = rate
     report["run.py on .avi"] = run_script_on_file(frames, truths)
-    report["hand mode"] = hand_errors(300, args.seed)
-    for name in ("original", "ours", "run.py on .avi", "hand mode"):
-        print(f"{name:15s} " + "  ".join(f"{k}={v}" for k, v in report[name].items()))
+    return report
+
+
+def milliseconds(values):
+    return {"frames": len(values), "mean_ms": round(float(np.mean(values)), 2),
+            "median_ms": round(float(np.median(values)), 2)} if values else {"frames": 0}
+
+
+def time_ours(frames, max_hands, repeat):
+    """Per-frame ms of HandLandmarker.track, best of `repeat` passes frame by frame, split by whether the palm
+    detector ran; and the landmarks of the last pass."""
+    best, palm, landmarks = None, None, []
+    for _ in range(repeat):
+        tracker, times, ran, found = HandLandmarker(max_hands=max_hands), [], [], []
+        for frame in frames:
+            start = time.perf_counter()
+            hands = tracker.track(frame)
+            times.append((time.perf_counter() - start) * 1000)
+            ran.append(tracker.palm_ran)
+            found.append([h.landmarks[:, :2] for h in hands])
+        best = times if best is None else np.minimum(best, times).tolist()
+        palm, landmarks = ran, found
+    return {"all": milliseconds(best),
+            "palm detection frames": milliseconds([t for t, r in zip(best, palm) if r]),
+            "tracked frames": milliseconds([t for t, r in zip(best, palm) if not r]),
+            "hands per frame": round(float(np.mean([len(f) for f in landmarks])), 3)}, landmarks
+
+
+def time_mediapipe(python, frames_path, max_hands, repeat):
+    """Real MediaPipe's per-frame ms (best of `repeat` runs, frame by frame) and landmarks, or None."""
+    best, hands = None, None
+    for _ in range(repeat):
+        run = subprocess.run([python, "-c", MEDIAPIPE_SCRIPT, str(frames_path), str(max_hands)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise ToolError(f"MediaPipe failed: {run.stderr.strip()[-300:]}")
+        result = json.loads(run.stdout)
+        times = [r["ms"] for r in result]
+        best = times if best is None else np.minimum(best, times).tolist()
+        hands = [[np.array(h) for h in r["hands"]] for r in result]
+    # The first call builds the graph: it is left out of the per-frame figure.
+    return {"all (after the first frame)": milliseconds(best[1:]),
+            "hands per frame": round(float(np.mean([len(h) for h in hands])), 3)}, hands
+
+
+def landmark_difference(ours, theirs):
+    """Mean landmark distance per hand, each of MediaPipe's hands matched to our nearest; frames where the hand
+    counts differ are counted."""
+    errors, count_differs = [], 0
+    for mine, reference in zip(ours, theirs):
+        if len(mine) != len(reference):
+            count_differs += 1
+        for hand in reference:
+            if mine:
+                nearest = min(mine, key=lambda m: np.abs(m - hand).sum())
+                errors.append(float(np.linalg.norm(nearest - hand, axis=1).mean()))
+    return {"median_px": round(float(np.median(errors)), 3) if errors else None,
+            "max_px": round(float(np.max(errors)), 3) if errors else None, "frames_count_differs": count_differs}
+
+
+def hand_report(args):
+    python = args.mediapipe_python
+    have_mediapipe = Path(python).is_file()
+    report = {"clip": f"synthetic.hand_clip 640x480, {args.hand_frames} frames (docs/nocurl.jpg moving)",
+              "threads": "hands.py: 1 LiteRT thread per model; MediaPipe: its own defaults"
+                         + ("; both pinned to one core" if args.one_core else "")}
+    if not have_mediapipe:
+        report["mediapipe"] = f"skipped: {python} not found (make the venv: see mediapipe_reference.py)"
+    with tempfile.TemporaryDirectory() as tmp:
+        for count, max_hands in ((1, 1), (1, 2), (2, 2)):
+            frames = list(synthetic.hand_clip(args.hand_frames, hands=count, seed=args.seed))
+            name = f"{count} hand{'s' if count > 1 else ''}, --max-hands {max_hands}"
+            ours, landmarks = time_ours(frames, max_hands, args.repeat)
+            entry = {"hands.py track()": ours}
+            clip = Path(tmp) / f"clip{count}.avi"
+            write_clip(clip, frames)
+            entry["run.py --target hand fps"] = run_script_fps(clip, "--max-hands", str(max_hands))
+            if have_mediapipe:
+                frames_path = Path(tmp) / f"frames{count}.npy"
+                np.save(frames_path, np.stack(frames))
+                entry["mediapipe"], theirs = time_mediapipe(python, frames_path, max_hands, args.repeat)
+                entry["landmarks: hands.py vs mediapipe"] = landmark_difference(landmarks, theirs)
+            report[name] = entry
+    return report
+
+
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("all", "object", "hand"), default="all", help="what to measure")
+    parser.add_argument("--frames", type=in_range(int, 20, 100000), default=300, help="object clip length")
+    parser.add_argument("--hand-frames", type=in_range(int, 10, 100000), default=150, help="hand clip length")
+    parser.add_argument("--repeat", type=positive_int, default=5, help="passes; the best time counts")
+    parser.add_argument("--seed", type=int, default=0, help="the generated clips' seed")
+    parser.add_argument("--mediapipe-python", default=MEDIAPIPE_PYTHON, metavar="PATH",
+                        help=f"python of the venv with mediapipe (default {MEDIAPIPE_PYTHON})")
+    parser.add_argument("--one-core", action="store_true",
+                        help="pin this process and its subprocesses (run.py, MediaPipe) to one CPU core")
+    args = parser.parse_args(argv)
+    if args.one_core:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    report = {}
+    if args.part in ("all", "object"):
+        report["object"] = obj = object_report(args)
+        for name in ("original", "ours", "run.py on .avi"):
+            print(f"{name:15s} " + "  ".join(f"{k}={v}" for k, v in obj[name].items()))
+    if args.part in ("all", "hand"):
+        report["hand"] = hand = hand_report(args)
+        for name, entry in hand.items():
+            print(f"{name}: {json.dumps(entry)}")
     print(json.dumps(report))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

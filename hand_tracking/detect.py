@@ -1,4 +1,4 @@
-"""Finding the target in one frame: a coloured object by HSV range, or a hand by skin colour and motion."""
+"""Finding a coloured object in one frame by its HSV range (`--target object`)."""
 from dataclasses import dataclass
 
 import cv2
@@ -13,7 +13,6 @@ class Detection:
     x: float
     y: float
     radius: float
-    palm: tuple | None = None  # hand mode: (x, y) is the fingertip, this the palm centre
 
 
 def colour_mask(bgr, ranges):
@@ -87,49 +86,3 @@ class ColourLocator:
         mask = np.zeros((height, width), np.uint8)
         mask[y0:y1, x0:x1] = window
         return mask, Detection(detection.x + x0, detection.y + y0, detection.radius)
-
-
-class HandLocator:
-    """Skin colour (YCrCb) where the scene differs from a learnt background; fingertip and palm centre.
-
-    The background is a running average that is updated only outside the hand, so a hand held still does not
-    fade into it (a plain MOG2 model absorbs a slow hand within seconds). Start with the hand out of view for
-    the first `warmup_frames` frames so that the empty scene is learnt."""
-
-    SKIN_LOW, SKIN_HIGH = np.array((0, 135, 85), np.uint8), np.array((255, 175, 130), np.uint8)
-
-    def __init__(self, learning_rate=0.02, warmup_frames=10, threshold=30):
-        self.learning_rate, self.warmup, self.threshold = learning_rate, warmup_frames, threshold
-        self.background, self.seen = None, 0
-
-    def __call__(self, bgr, near=None):  # the background model needs every pixel, so `near` is not used
-        mask = self.mask(bgr)
-        return mask, self.detect(mask)
-
-    def mask(self, bgr):
-        if self.background is None:
-            self.background = bgr.astype(np.float32)
-        skin = cv2.inRange(cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb), self.SKIN_LOW, self.SKIN_HIGH)
-        difference = cv2.absdiff(bgr, cv2.convertScaleAbs(self.background)).max(axis=2)
-        moving = cv2.threshold(difference, self.threshold, 255, cv2.THRESH_BINARY)[1]
-        hand = clean(skin & moving)
-        self.seen += 1
-        # Learn fast while the model forms (a plain average of the first frames), then slowly, never under
-        # the hand (dilated, so that its soft edges do not leak into the background either).
-        rate = 1.0 / self.seen if self.seen <= self.warmup else self.learning_rate
-        keep_out = cv2.dilate(hand, KERNEL, iterations=3) if self.seen > self.warmup else None
-        cv2.accumulateWeighted(bgr, self.background, rate, mask=None if keep_out is None else ~keep_out)
-        return hand
-
-    def detect(self, mask):
-        contour = largest_contour(mask)
-        if contour is None or cv2.contourArea(contour) < 400:
-            return None
-        blob = np.zeros_like(mask)
-        cv2.drawContours(blob, [contour], -1, 255, cv2.FILLED)
-        # The palm is the widest part of the hand: the interior point farthest from the edge.
-        distance = cv2.distanceTransform(blob, cv2.DIST_L2, 5)
-        _, palm_radius, _, (px, py) = cv2.minMaxLoc(distance)
-        points = contour[:, 0, :].astype(np.float64)
-        far = np.argmax(np.hypot(points[:, 0] - px, points[:, 1] - py))
-        return Detection(float(points[far, 0]), float(points[far, 1]), float(palm_radius), (float(px), float(py)))

@@ -1,4 +1,5 @@
-"""hand_tracking: colour ranges, detection, the Kalman tracker, and run.py end to end (headless and in a window)."""
+"""hand_tracking, object mode: colour ranges, detection, the Kalman tracker, and run.py --target object end to end
+(headless and in a window). Hand mode: test_hand_landmarks.py."""
 import os
 import re
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 
 from conftest import ROOT, read_events, run_script, send_key, start_script, wait_for_window
 from hand_tracking import benchmark, colors, synthetic
-from hand_tracking.detect import ColourLocator, Detection, HandLocator, find_object
+from hand_tracking.detect import ColourLocator, Detection, find_object
 from hand_tracking.tracker import DETECTED, LOST, PREDICTED, KalmanTracker
 
 RUN = ROOT / "hand_tracking" / "run.py"
@@ -109,26 +110,18 @@ def test_window_search_finds_the_same_centre_as_a_full_frame_search(ball_clip):
         assert abs(a.x - b.x) < 0.01 and abs(a.y - b.y) < 0.01
 
 
-def test_hand_mode_finds_the_fingertip():
-    locate, tracker, errors = HandLocator(), KalmanTracker(), []
-    for frame, truth in synthetic.hand_scene(300):  # a slow hand: 0.8 px a frame
-        x, y, _, state = tracker.update(locate(frame)[1])
-        if truth is None:
-            assert state != DETECTED  # nothing on the empty background
-        elif state == DETECTED:
-            errors.append(np.hypot(x - truth[0], y - truth[1]))
-    assert len(errors) >= 280 and np.median(errors) < 8
-
-
-def test_a_hand_held_still_does_not_fade_into_the_background():
-    pairs = list(synthetic.hand_scene(40))
-    still, tip = pairs[-1]
-    locate = HandLocator()
-    for frame, _ in pairs[:15]:  # the empty scene
-        locate(frame)
-    for _ in range(200):  # about 7 s without moving
-        _, detection = locate(still)
-    assert detection is not None and np.hypot(detection.x - tip[0], detection.y - tip[1]) < 8
+def test_only_the_window_is_searched_when_the_target_is_there(ball_clip):
+    # A larger blue blob far from the ball: a full-frame search takes it (the largest blob), the window around
+    # the expected position does not see it. With the window search off, this fails.
+    frames, truths = ball_clip
+    frame, truth = frames[0].copy(), truths[0]
+    far = (40 if truth.x > 320 else 600, 40 if truth.y > 240 else 440)
+    cv2.circle(frame, far, 30, synthetic.BALL_BGR, -1)
+    full = ColourLocator(colors.PRESETS["blue"], full_frame_only=True)(frame)[1]
+    assert np.hypot(full.x - far[0], full.y - far[1]) < 1
+    mask, found = ColourLocator(colors.PRESETS["blue"])(frame, (truth.x + 5, truth.y + 5, truth.radius))
+    assert np.hypot(found.x - truth.x, found.y - truth.y) < 1
+    assert mask[far[1], far[0]] == 0  # only the window was masked
 
 
 # --- run.py end to end ---------------------------------------------------------------------------------------
@@ -137,7 +130,7 @@ def test_run_logs_a_track_event_per_frame(tmp_path, ball_clip):
     frames, truths = ball_clip
     clip, log = tmp_path / "clip.avi", tmp_path / "log.jsonl"
     write_video(clip, frames[:120])
-    proc = run_script(RUN, "--source", clip, "--no-display", "--log", log)
+    proc = run_script(RUN, "--target", "object", "--source", clip, "--no-display", "--log", log)
     events = read_events(log)
     assert [e["frame"] for e in events] == list(range(120))
     assert all(e["event"] == "track" for e in events)
@@ -153,14 +146,16 @@ def test_run_writes_annotated_frames_from_an_image_folder(tmp_path, ball_clip):
     images.mkdir()
     for i, frame in enumerate(frames[:5]):
         cv2.imwrite(str(images / f"{i:03d}.png"), frame)
-    run_script(RUN, "--source", images, "--no-display", "--output", out, "--log", tmp_path / "log.jsonl")
+    run_script(RUN, "--target", "object", "--source", images, "--no-display", "--output", out,
+               "--log", tmp_path / "log.jsonl")
     assert len(list(out.glob("*.png"))) == 5
     assert len(read_events(tmp_path / "log.jsonl")) == 5
 
 
 def test_run_writes_a_video(tmp_path):
     out = tmp_path / "out.avi"
-    run_script(RUN, "--source", "synthetic", "--no-display", "--max-frames", "20", "--output", out)
+    run_script(RUN, "--target", "object", "--source", "synthetic", "--no-display", "--max-frames", "20",
+               "--output", out)
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
     assert not list(tmp_path.glob(".partial-*"))
@@ -169,8 +164,12 @@ def test_run_writes_a_video(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--source", "missing.mp4"], "no such file or camera"),
     (["--source", "7"], "no camera at index 7; use --source"),
-    (["--profile", "missing.json"], "no such profile"),
-    (["--hsv", "0", "0", "0", "300", "255", "255"], "H must be within"),
+    (["--target", "object", "--profile", "missing.json"], "no such profile"),
+    (["--target", "object", "--hsv", "0", "0", "0", "300", "255", "255"], "H must be within"),
+    (["--color", "red"], "need --target object"),
+    (["--point", "nail"], "unknown landmark 'nail'"),
+    (["--point", "21"], "unknown landmark '21'"),
+    (["--max-hands", "0"], "must be between 1 and 10"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(args, message):
     proc = run_script(RUN, *args, "--no-display", check=False)
@@ -180,13 +179,13 @@ def test_bad_input_gives_one_line_and_exit_2(args, message):
 
 
 def test_without_a_display_it_falls_back_to_headless():
-    proc = run_script(RUN, "--source", "synthetic", "--max-frames", "3")
+    proc = run_script(RUN, "--target", "object", "--source", "synthetic", "--max-frames", "3")
     assert "no display found" in proc.stderr
 
 
 def test_keys_in_a_real_window(xvfb, tmp_path):
     out = tmp_path / "out"
-    proc = start_script(RUN, "--source", "synthetic", "--output", out, display=xvfb)
+    proc = start_script(RUN, "--target", "object", "--source", "synthetic", "--output", out, display=xvfb)
     try:
         window = wait_for_window(xvfb, "hand_tracking")
         time.sleep(0.5)
@@ -210,7 +209,7 @@ def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
     clip = tmp_path / "still.avi"
     write_video(clip, [frame] * 900)
     profile = tmp_path / "profile.json"
-    proc = start_script(RUN, "--source", clip, "--save-profile", profile, display=xvfb)
+    proc = start_script(RUN, "--target", "object", "--source", clip, "--save-profile", profile, display=xvfb)
     try:
         window = wait_for_window(xvfb, "hand_tracking")
         send_key(xvfb, window, "k")
