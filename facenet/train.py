@@ -16,7 +16,6 @@ Keys:
 """
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -166,9 +165,9 @@ def main(argv=None):
     print(f"{TOOL}: {len(np.unique(labels[train]))} people ({train.sum()} photos) for training, "
           f"{len(np.unique(labels[val]))} held out ({val.sum()} photos) for validation", file=sys.stderr)
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from facenet.embedders import import_tensorflow
+    tf = import_tensorflow()  # first: it keeps TensorFlow's start-up notices off stderr
     import keras
-    import tensorflow as tf
     from facenet import network
     keras.utils.set_random_seed(args.seed)
 
