@@ -1,7 +1,8 @@
 """The finger pen: the index fingertip of a pointing hand writes; any other hand shape, or no hand, lifts the pen.
 
     pen = FingerPen()                       # MediaPipe Hands (hands.py) follows one hand
-    tip = pen(frame_bgr, t)                 # (x, y) while the pen is down, else None; pen.hand: the landmarks
+    tip = pen.locate(frame_bgr, t)          # (x, y) while the pen is down, else None; pen.hand: the landmarks
+    pen.draw(view)                          # the hand's skeleton and the pen's state
 
 "Pointing" is read from the 21 landmarks alone, with ratios of lengths that do not change with the hand's size,
 its distance from the camera or its rotation: a finger's *straightness* is the distance from its knuckle (MCP) to
@@ -33,11 +34,13 @@ FOLDED_HOLD = 0.75  # ... and keep it down while below this; an open hand or a V
 
 # One Euro filter (Casiez, Roussel and Vogel, CHI 2012): the cut-off frequency rises with the speed, so a slow or
 # still fingertip is smoothed hard (landmark jitter) and a fast one follows with little lag. Chosen on the
-# generated finger clips (hand_clip.py): about 1 px of jitter left at rest, < 3 px of lag at 150 px/s.
+# generated finger clips (hand_clip.py): a resting fingertip's jitter falls from 0.9 px to 0.25 px (standard
+# deviation), and the smoothed tip trails a moving one by about 2 px at 150-240 px/s (5-8 px per frame).
 MIN_CUTOFF_HZ = 1.5
 BETA = 0.05  # Hz of extra cut-off per px/s of speed
 DERIVATIVE_CUTOFF_HZ = 1.0
 FALLBACK_DT = 1 / 30  # seconds between frames when the clock does not move (still images, repeated stamps)
+SKELETON_BGR, PEN_DOWN_BGR = (0, 255, 0), (0, 0, 255)
 
 
 def straightness(landmarks, finger):
@@ -88,6 +91,7 @@ class FingerPen:
     """Frames in, the pen's tip out: (x, y) while a pointing hand writes, None while the pen is up."""
 
     name = "finger"
+    mask = None  # no mask view: a colour pen's has one
 
     def __init__(self, landmarker=None):
         self.hands = landmarker or HandLandmarker(max_hands=1)  # one writing hand: the palm detector runs only
@@ -95,7 +99,8 @@ class FingerPen:
         self.down = False
         self.hand = None  # landmarks (21, 3) of the hand in the last frame, or None
 
-    def __call__(self, image_bgr, t):
+    def locate(self, image_bgr, t):
+        """The pen's tip in this frame (stream time t): (x, y) while a pointing hand writes, else None."""
         hands = self.hands.track(image_bgr)
         return self.update(hands[0].landmarks if hands else None, t)
 
@@ -115,13 +120,17 @@ class FingerPen:
         self.filter.reset()
         self.down, self.hand = False, None
 
-
-def draw_hand(image, landmarks, down, colour=(0, 255, 0)):
-    """The hand's skeleton, and a filled dot at the index tip while the pen is down (a ring while it is up)."""
-    points = np.round(np.asarray(landmarks)[:, :2]).astype(np.int32)
-    for a, b in CONNECTIONS:
-        cv2.line(image, tuple(points[a]), tuple(points[b]), colour, 2, cv2.LINE_AA)
-    for point in points:
-        cv2.circle(image, tuple(point), 3, (255, 255, 255), -1, cv2.LINE_AA)
-    cv2.circle(image, tuple(points[INDEX_TIP]), 8, (0, 0, 255), -1 if down else 2, cv2.LINE_AA)
-    return image
+    def draw(self, image):
+        """The hand's skeleton, a dot at the index tip (filled while the pen is down) and the pen's state in
+        words at the top left."""
+        if self.hand is not None:
+            points = np.round(self.hand[:, :2]).astype(np.int32)
+            for a, b in CONNECTIONS:
+                cv2.line(image, tuple(points[a]), tuple(points[b]), SKELETON_BGR, 2, cv2.LINE_AA)
+            for point in points:
+                cv2.circle(image, tuple(point), 3, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(image, tuple(points[INDEX_TIP]), 8, PEN_DOWN_BGR, -1 if self.down else 2, cv2.LINE_AA)
+        state = "pen down" if self.down else "pen up: point to write" if self.hand is not None else "no hand"
+        for colour, width in (((0, 0, 0), 4), (PEN_DOWN_BGR if self.down else (255, 255, 255), 1)):
+            cv2.putText(image, state, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, width, cv2.LINE_AA)
+        return image
