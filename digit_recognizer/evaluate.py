@@ -11,11 +11,11 @@ Usage:
     python digit_recognizer/evaluate.py --model deep
     python digit_recognizer/evaluate.py --data my_digits/     # folder with subfolders 0..9
     python digit_recognizer/evaluate.py --data other_mnist.npz --out /tmp/eval
+    python digit_recognizer/evaluate.py --force               # redo the shipped models/*_test_confusion.png
 
 Keys:
     none (command-line only)
 """
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -26,14 +26,12 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from digit_recognizer.app import ArgumentParser, check_new, run_main
 from digit_recognizer.metrics import confusion_matrix, per_class_accuracy, save_confusion_png
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models
 from digit_recognizer.preprocess import to_mnist_batch
 from digit_recognizer.video import IMAGE_EXTENSIONS
-
-TOOL = "evaluate"
-
 
 def load_folder(folder):
     """Images and labels from folder/0 ... folder/9 (grey, any size); ValueError if there are none."""
@@ -68,20 +66,20 @@ def load_data(spec):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="Keras-layout .npz (its test set) or a folder with subfolders 0..9")
     parser.add_argument("--model", choices=MODEL_NAMES, help="evaluate only this model")
     parser.add_argument("--models-dir", default=str(MODELS_DIR))
     parser.add_argument("--out", help="folder for the confusion matrices (default: --models-dir)")
+    parser.add_argument("--force", action="store_true", help="replace confusion matrices already in --out")
     args = parser.parse_args(argv)
-    try:
-        images, labels, name = load_data(args.data)
-        models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
-        out = Path(args.out or args.models_dir)
-        out.mkdir(parents=True, exist_ok=True)
-    except (ValueError, OSError) as exc:
-        print(f"{TOOL}: error: {exc}", file=sys.stderr)
-        return 2
+    images, labels, name = load_data(args.data)
+    models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
+    out = Path(args.out or args.models_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pictures = {model_name: out / f"{model_name}_{name}_confusion.png" for model_name in models}
+    for path in pictures.values():
+        check_new(path, args.force)
     x = to_mnist_batch(images)
     accuracies = {}
     print(f"{len(labels)} images ({name}); accuracy per class 0 ... 9:")
@@ -92,8 +90,8 @@ def main(argv=None):
         accuracies[model_name] = round(accuracy, 4)
         per_class = " ".join("  -  " if np.isnan(a) else f"{100 * a:5.1f}" for a in per_class_accuracy(counts))
         print(f"{model_name:>8}: {100 * accuracy:6.2f}%   {per_class}")
-        save_confusion_png(counts, out / f"{model_name}_{name}_confusion.png",
-                           f"{model_name} on {name}: {100 * accuracy:.2f}% of {len(labels)}")
+        save_confusion_png(counts, pictures[model_name],
+                           f"{model_name} on {name}: {100 * accuracy:.2f}% of {len(labels)}", args.force)
     chosen = args.model or max(accuracies, key=accuracies.get)
     print(json.dumps({"accuracy": accuracies[chosen], "n": int(len(labels)), "model": chosen, "data": name,
                       "models": accuracies}))
@@ -101,4 +99,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -1,9 +1,9 @@
 """Accuracy, confusion matrices and the figures that show them (matplotlib, headless), written atomically."""
 import json
-import os
-from pathlib import Path
 
 import numpy as np
+
+from digit_recognizer.app import write_atomic
 
 
 def confusion_matrix(y_true, y_pred, n_classes=10):
@@ -25,14 +25,11 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path):
-    path = Path(path)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=100, bbox_inches="tight")
-    os.replace(tmp, path)
+def _save(fig, path, force):
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100, bbox_inches="tight"), force)
 
 
-def save_confusion_png(counts, path, title):
+def save_confusion_png(counts, path, title, force=False):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 4.6))
     ax.imshow(np.log1p(counts), cmap="Blues")
@@ -45,11 +42,11 @@ def save_confusion_png(counts, path, title):
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=10)
-    _save(fig, path)
+    _save(fig, path, force)
     plt.close(fig)
 
 
-def save_learning_curves_png(history, path, title):
+def save_learning_curves_png(history, path, title, force=False):
     """history: {"train_loss": [...], "train_accuracy": [...], "val_loss": [...], "val_accuracy": [...]}."""
     plt = _pyplot()
     epochs = np.arange(1, len(history["val_accuracy"]) + 1)
@@ -66,12 +63,9 @@ def save_learning_curves_png(history, path, title):
     ax_acc.set_ylim(max(80.0, 100 * min(history["val_accuracy"]) - 1), 100)
     ax_acc.legend()
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    _save(fig, path, force)
     plt.close(fig)
 
 
-def write_json(data, path):
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+def write_json(data, path, force=False):
+    write_atomic(path, json.dumps(data, indent=2) + "\n", force)

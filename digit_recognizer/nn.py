@@ -5,10 +5,10 @@ the last one by a softmax. The loss is the mean cross-entropy plus an optional L
 `loss_and_gradients` is what training uses and what the numerical gradient tests check.
 """
 import json
-import os
-from pathlib import Path
 
 import numpy as np
+
+from digit_recognizer.app import write_atomic
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -80,14 +80,12 @@ class Network:
                 delta = (delta @ self.params[2 * i].T) * self._act_grad(activations[i])
         return float(loss), grads
 
-    def save(self, path, meta=None):
-        """Atomic .npz with the parameters, the architecture and free-form metadata."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
+    def save(self, path, meta=None, force=False):
+        """Atomic .npz with the parameters, the architecture and free-form metadata; an existing file is replaced
+        only with force."""
         arrays = {f"p{i}": p for i, p in enumerate(self.params)}
         header = {"sizes": self.sizes, "activation": self.activation, "meta": meta or {}}
-        np.savez(tmp, header=np.array(json.dumps(header)), **arrays)
-        os.replace(tmp, path)
+        write_atomic(path, lambda temp: np.savez(temp, header=np.array(json.dumps(header)), **arrays), force)
 
     @classmethod
     def load(cls, path):

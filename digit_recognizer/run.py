@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import cv2
 
 from digit_recognizer import colors, synth
-from digit_recognizer.app import App, add_core_args, positive_int, run_main
+from digit_recognizer.app import TOOL, App, ArgumentParser, add_core_args, nonneg_float, positive_int, run_main
 from digit_recognizer.board import Blackboard
 from digit_recognizer.models import MODELS_DIR, load_models, parse_model_names
 from digit_recognizer.overlay import draw_air_view, draw_paper_view
@@ -40,15 +40,13 @@ from digit_recognizer.pen import PenLocator
 from digit_recognizer.recognise import Recogniser
 from digit_recognizer.video import ImageSource
 
-TOOL = "digit_recognizer"
 AIR_HELP = "space: classify  c: clear  k: calibrate  m: mask  q: quit"
 PAPER_HELP = "drag: set region  m: ink view  q: quit"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Keys:"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Keys:"):])
     add_core_args(parser)
     parser.add_argument("--mode", choices=("air", "paper"), default="air", help="air drawing (default) or paper")
     parser.add_argument("--models", default="all", help="comma-separated models to run, or 'all' "
@@ -63,15 +61,13 @@ def parse_args(argv=None):
     colour.add_argument("--profile", metavar="JSON", help="pen colour profile saved by calibration (key k)")
     parser.add_argument("--save-profile", default="hsv_profile.json", metavar="JSON",
                         help="where calibration saves its profile (never overwritten: a number is added)")
-    parser.add_argument("--gone", type=float, default=0.5, metavar="S",
+    parser.add_argument("--gone", type=nonneg_float, default=0.5, metavar="S",
                         help="air: classify once the pen has been out of sight this many seconds (default 0.5)")
     parser.add_argument("--roi", metavar="X,Y,W,H", help="paper: region of interest in pixels "
                         "(default: the middle 80%% x 50%% of the frame)")
     parser.add_argument("--stable", type=positive_int, default=3, metavar="N",
                         help="paper: log a reading once it is the same for N frames (default 3; 1 for images)")
     args = parser.parse_args(argv)
-    if args.gone < 0:
-        parser.error("--gone must be >= 0")
     if args.roi is not None:
         try:
             args.roi = tuple(int(v) for v in args.roi.split(","))
@@ -109,8 +105,8 @@ def calibrate(app, image, save_path):
     return ranges
 
 
-def run_air(app, args, recognise):
-    locate = PenLocator(colour_ranges(args))
+def run_air(app, args, recognise, ranges):
+    locate = PenLocator(ranges)
     board = Blackboard()
     last_seen = None
     shown = None  # (event fields, 28x28 image) of the last classification, for the side panel
@@ -213,9 +209,13 @@ def run_paper(app, args, recognise):
 def main(argv=None):
     args = parse_args(argv)
     recognise = make_recogniser(args)
+    ranges = colour_ranges(args)  # a bad --hsv or --profile is reported before a camera or a log is opened
     synthetic = (lambda: synth.air_clip()[0]) if args.mode == "air" else (lambda: synth.paper_clip())
     with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
-        (run_air if args.mode == "air" else run_paper)(app, args, recognise)
+        if args.mode == "air":
+            run_air(app, args, recognise, ranges)
+        else:
+            run_paper(app, args, recognise)
 
 
 if __name__ == "__main__":

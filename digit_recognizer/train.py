@@ -7,15 +7,17 @@ are held out for model selection; the test set is never touched here (see evalua
 Writes into --out (default digit_recognizer/models/): <model>.npz or cnn.keras (+ cnn.tflite, what the apps
 run), <model>_metrics.json,
 <model>_curves.png (learning curves), <model>_val_confusion.png (validation confusion matrix).
+Files already there (the shipped models, by default) are replaced only with --force; every path is checked
+before training starts.
 
 Usage:
     python digit_recognizer/train.py --model softmax|shallow|deep|cnn [--epochs N] [--batch-size N] [--lr X]
         [--l2 X] [--augment X] [--seed N] [--val-size N] [--limit N] [--data mnist.npz] [--out DIR]
+        [--force]
 
 Keys:
     none (command-line only; Ctrl-C stops training and keeps nothing)
 """
-import argparse
 import math
 import sys
 import time
@@ -26,6 +28,8 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from digit_recognizer.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int,
+                                  run_main, write_atomic)
 from digit_recognizer.augment import random_affine
 from digit_recognizer.metrics import (confusion_matrix, save_confusion_png, save_learning_curves_png,
                                       write_json)
@@ -133,69 +137,74 @@ def report(name, epoch, epochs, train_loss, val_loss, val_acc):
           f"val accuracy {100 * val_acc:.2f}%", file=sys.stderr, flush=True)
 
 
-def save_keras(model, path):
-    import os
-    tmp = path.with_name(path.stem + ".tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
+def save_keras(model, path, force=False):
+    write_atomic(path, model.save, force)  # the temp name keeps the .keras suffix that Keras insists on
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, choices=MODEL_NAMES)
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--lr", type=float)
-    parser.add_argument("--l2", type=float, help="L2 penalty on the weights (NumPy models)")
-    parser.add_argument("--augment", type=float, help="augmentation strength, 0 = train on the images as they are")
+    parser.add_argument("--epochs", type=positive_int)
+    parser.add_argument("--batch-size", type=positive_int)
+    parser.add_argument("--lr", type=positive_float)
+    parser.add_argument("--l2", type=nonneg_float, help="L2 penalty on the weights (NumPy models)")
+    parser.add_argument("--augment", type=nonneg_float,
+                        help="augmentation strength, 0 = train on the images as they are")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--val-size", type=int, default=5000, help="last N training images held out")
-    parser.add_argument("--limit", type=int, help="use only the first N training images (quick tests)")
+    parser.add_argument("--val-size", type=positive_int, default=5000, help="last N training images held out")
+    parser.add_argument("--limit", type=in_range(int, 2), help="use only the first N training images (quick tests)")
     parser.add_argument("--data", help="Keras-layout MNIST .npz (default: the shipped data/mnist.npz)")
     parser.add_argument("--out", default=str(MODELS_DIR), help="folder for the model, metrics and figures")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the model and figures already in --out (the shipped ones by default)")
     args = parser.parse_args(argv)
     cfg = dict(DEFAULTS[args.model])
     for key in ("epochs", "batch_size", "lr", "l2", "augment"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
-    if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or cfg["lr"] <= 0 or cfg["l2"] < 0 or cfg["augment"] < 0:
-        parser.error("--epochs and --batch-size must be >= 1, --lr > 0, --l2 and --augment >= 0")
-    if args.limit is not None and args.limit < 2:
-        parser.error("--limit must be at least 2")
     return args, cfg
+
+
+def output_paths(model, out):
+    """Every file a run writes into `out`: the model (for the CNN its TFLite copy too), metrics, figures."""
+    path = model_file(model, out)
+    paths = {"model": path, "metrics": out / f"{model}_metrics.json", "curves": out / f"{model}_curves.png",
+             "confusion": out / f"{model}_val_confusion.png"}
+    if model == "cnn":
+        paths["tflite"] = path.with_suffix(".tflite")
+    return paths
 
 
 def main(argv=None):
     args, cfg = parse_args(argv)
-    try:
-        data = load_mnist(args.data)
-        x, y = data["x_train"], data["y_train"].astype(np.int64)
-        if args.limit:
-            x, y = x[:args.limit], y[:args.limit]
-        (x_tr, y_tr), (x_va, y_va) = split_validation(x, y, min(args.val_size, len(x) // 2) if args.limit
-                                                      else args.val_size)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-    except (ValueError, OSError) as exc:
-        print(f"train: error: {exc}", file=sys.stderr)
-        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = output_paths(args.model, out)
+    for path in paths.values():  # before hours of training: never replace a model without --force
+        check_new(path, args.force)
+    data = load_mnist(args.data)
+    x, y = data["x_train"], data["y_train"].astype(np.int64)
+    if args.limit:
+        x, y = x[:args.limit], y[:args.limit]
+    (x_tr, y_tr), (x_va, y_va) = split_validation(x, y, min(args.val_size, len(x) // 2) if args.limit
+                                                  else args.val_size)
 
     start, start_cpu = time.perf_counter(), time.process_time()
     print(f"preprocessing {len(x)} images ...", file=sys.stderr, flush=True)
     x_tr, x_va = to_mnist_batch(x_tr), to_mnist_batch(x_va)
-    path = model_file(args.model, out)
+    path = paths["model"]
     if args.model == "cnn":
         from digit_recognizer.cnn import export_tflite
         model, classifier, history, best_epoch = train_cnn(cfg, x_tr, y_tr, x_va, y_va, args.seed)
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
-        save_keras(model, path)
-        export_tflite(model, path.with_suffix(".tflite"))
+        save_keras(model, path, args.force)
+        export_tflite(model, paths["tflite"], args.force)
         val_probs = classifier.predict_proba(x_va)
         n_params = int(model.count_params())
     else:
         net, history, best_epoch = train_numpy(args.model, cfg, x_tr, y_tr, x_va, y_va, args.seed)
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
-        net.save(path, meta={"best_epoch": best_epoch, "seed": args.seed})
+        net.save(path, meta={"best_epoch": best_epoch, "seed": args.seed}, force=args.force)
         val_probs = net.predict_proba(x_va)
         n_params = int(sum(p.size for p in net.params))
 
@@ -209,19 +218,14 @@ def main(argv=None):
         "train_seconds": round(seconds, 1), "train_cpu_seconds": round(cpu_seconds, 1), "history": history,
         "command": "python digit_recognizer/train.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    write_json(metrics, out / f"{args.model}_metrics.json")
+    write_json(metrics, paths["metrics"], args.force)
     title = f"{args.model}: best validation accuracy {100 * val_acc:.2f}% (epoch {best_epoch})"
-    save_learning_curves_png(history, out / f"{args.model}_curves.png", title)
-    save_confusion_png(counts, out / f"{args.model}_val_confusion.png",
-                       f"{args.model}, validation ({len(y_va)} images)")
+    save_learning_curves_png(history, paths["curves"], title, args.force)
+    save_confusion_png(counts, paths["confusion"], f"{args.model}, validation ({len(y_va)} images)", args.force)
     print(f"{args.model}: validation accuracy {100 * val_acc:.2f}% (best epoch {best_epoch}), "
           f"trained in {seconds:.0f} s; saved {path}")
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("train: interrupted, nothing saved", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(run_main(main))

@@ -127,6 +127,58 @@ def test_training_evaluation_and_benchmark_scripts(tmp_path, mnist):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["n"] == 150 and result["model"] == "deep" and result["accuracy"] >= 0.93
     assert (tmp_path / "deep_digits_confusion.png").is_file()
+    again = run_script("digit_recognizer/evaluate.py", "--data", folder, "--model", "deep", "--out", tmp_path,
+                       check=False)
+    assert again.returncode == 2 and "deep_digits_confusion.png' exists; use --force" in again.stderr
+
+
+def test_train_never_replaces_a_model_without_force(tmp_path):
+    out = tmp_path / "models"
+    args = ["--model", "softmax", "--limit", "200", "--epochs", "1", "--augment", "0", "--out", out]
+    run_script("digit_recognizer/train.py", *args)
+    model = (out / "softmax.npz").read_bytes()
+    proc = run_script("digit_recognizer/train.py", *args, "--seed", "1", check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        f"digit_recognizer: error: '{out / 'softmax.npz'}' exists; use --force to replace it"]
+    assert (out / "softmax.npz").read_bytes() == model  # checked before training: nothing was touched
+    run_script("digit_recognizer/train.py", *args, "--seed", "1", "--force")
+    assert (out / "softmax.npz").read_bytes() != model
+
+
+def test_export_never_replaces_a_tflite_without_force(tmp_path):
+    (tmp_path / "cnn.tflite").write_bytes(b"an earlier export")
+    proc = run_script("digit_recognizer/export_tflite.py", "--models-dir", tmp_path, check=False)
+    assert proc.returncode == 2 and "cnn.tflite' exists; use --force" in proc.stderr
+    assert (tmp_path / "cnn.tflite").read_bytes() == b"an earlier export"
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("train", ["--model", "deep", "--lr", "nan"], "--lr: 'nan' is not a finite number"),
+    ("train", ["--model", "deep", "--epochs", "0"], "--epochs: '0' must be greater than 0"),
+    ("train", ["--model", "deep", "--limit", "1"], "--limit: '1' must be at least 2"),
+    ("train", ["--model", "lenet"], "--model: invalid choice"),
+    ("evaluate", ["--model", "bogus"], "--model: invalid choice"),
+    ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
+    ("build_mnist", ["--wheel", "/nonexistent.whl", "--out", "{tmp}/m.npz"], "No such file"),
+    ("run", ["--gone", "-1"], "--gone: '-1' must be at least 0"),
+    ("run", ["--gone", "inf"], "--gone: 'inf' is not a finite number"),
+])
+def test_every_script_reports_bad_flags_in_one_line(script, args, message, tmp_path, capsys):
+    import importlib
+    from digit_recognizer.app import run_main
+    module = importlib.import_module(f"digit_recognizer.{script}")
+    assert run_main(module.main, [a.format(tmp=tmp_path) for a in args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("digit_recognizer: error: ") and message in err[0], err
+
+
+def test_a_calibrated_profile_never_replaces_another(tmp_path):
+    from digit_recognizer.colors import load_profile, save_profile
+    ranges = [((100, 120, 60), (130, 255, 255))]
+    first = save_profile(tmp_path / "pen.json", ranges)
+    second = save_profile(tmp_path / "pen.json", [((1, 2, 3), (4, 5, 6))])
+    assert (first.name, second.name) == ("pen.json", "pen-2.json")
+    assert load_profile(first) == ranges and load_profile(second) == [((1, 2, 3), (4, 5, 6))]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -146,7 +198,8 @@ def test_corrupt_model_and_missing_data_are_reported(tmp_path):
     proc = run_script(RUN, "--models", "deep", "--models-dir", tmp_path, "--source", "synthetic", check=False)
     assert proc.returncode == 2 and proc.stderr.startswith("digit_recognizer: error: cannot load NumPy model")
     proc = run_script("digit_recognizer/evaluate.py", "--data", tmp_path / "none", check=False)
-    assert proc.returncode == 2 and "evaluate: error:" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.startswith("digit_recognizer: error:")
+    assert "Traceback" not in proc.stderr
 
 
 def test_loading_every_model_cnn_included_imports_no_tensorflow():

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from digit_recognizer.app import ToolError
 from digit_recognizer.board import Blackboard
 from digit_recognizer.mnist import load_mnist, split_validation
 from digit_recognizer.models import MODELS_DIR, NUMPY_MODELS, load_model
@@ -63,6 +64,11 @@ def test_adam_fits_a_small_problem_and_the_model_file_round_trips(tmp_path):
     net.save(tmp_path / "m.npz", meta={"note": 1})
     again = Network.load(tmp_path / "m.npz")
     assert np.allclose(again.predict_proba(x), net.predict_proba(x))
+    with pytest.raises(ToolError, match="exists"):
+        Network([20, 10], "relu").save(tmp_path / "m.npz")  # never replaced without force
+    assert np.allclose(Network.load(tmp_path / "m.npz").predict_proba(x), net.predict_proba(x))
+    Network([20, 10], "relu").save(tmp_path / "m.npz", force=True)
+    assert Network.load(tmp_path / "m.npz").sizes == [20, 10]
     (tmp_path / "bad.npz").write_bytes(b"not a model")
     with pytest.raises(ValueError):
         Network.load(tmp_path / "bad.npz")
