@@ -13,6 +13,7 @@ landmark difference between the two.
 Usage:
     python hand_tracking/benchmark.py [--part all|object|hand] [--frames 300] [--hand-frames 150] [--repeat 5]
     python hand_tracking/benchmark.py --part hand --mediapipe-python /tmp/mpvenv/bin/python --one-core
+    python hand_tracking/benchmark.py --part accuracy --reference tests/data/hand_tracking/mediapipe_reference.json
 
 Keys:
     none (no window)
@@ -251,9 +252,42 @@ def hand_report(args):
     return report
 
 
+def accuracy_report(reference_path):
+    """hands.py's landmarks against real MediaPipe's (mediapipe_reference.py's JSON; the photos beside it), on
+    each photo as it is, turned and mirrored, mapped back onto the photo: mean distance over the 21 landmarks."""
+    from hand_tracking.mediapipe_reference import VARIANTS, map_back  # the same turns the reference was made with
+
+    try:
+        reference = json.loads(Path(reference_path).read_text())
+    except (OSError, ValueError) as e:
+        raise ToolError(f"cannot read the reference {reference_path!r}: {e}") from None
+    landmarker, report = HandLandmarker(max_hands=2), {}
+    for variant in VARIANTS:
+        errors, labels = [], 0
+        for name, hands in reference["images"].items():
+            image = cv2.imread(str(Path(reference_path).parent / name))
+            if image is None:
+                raise ToolError(f"cannot read photo {name!r} beside the reference")
+            found = landmarker.detect(VARIANTS[variant](image))
+            if len(found) != len(hands[variant]) or not found:
+                errors.append(float("inf"))
+                continue
+            ours, theirs = found[0], hands[variant][0]
+            errors.append(float(np.linalg.norm(map_back(ours.landmarks, variant, image.shape)[:, :2]
+                                               - map_back(theirs["landmarks"], variant, image.shape)[:, :2],
+                                               axis=1).mean()))
+            labels += ours.handedness != theirs["label"]  # ours is the person's hand; MediaPipe's a mirrored view
+        report[variant] = {"photos": len(errors), "median_of_mean_px": round(float(np.median(errors)), 3),
+                           "worst_mean_px": round(float(np.max(errors)), 3), "same_hand_as_mediapipe": labels}
+    return report
+
+
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("all", "object", "hand"), default="all", help="what to measure")
+    parser.add_argument("--part", choices=("all", "object", "hand", "accuracy"), default="all",
+                        help="what to measure (accuracy: needs --reference; not part of all)")
+    parser.add_argument("--reference", metavar="JSON",
+                        help="mediapipe_reference.py's output, with its photos beside it, for --part accuracy")
     parser.add_argument("--frames", type=in_range(int, 20, 100000), default=300, help="object clip length")
     parser.add_argument("--hand-frames", type=in_range(int, 10, 100000), default=150, help="hand clip length")
     parser.add_argument("--repeat", type=positive_int, default=5, help="passes; the best time counts")
@@ -267,6 +301,12 @@ def main(argv=None):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     report = {}
+    if args.part == "accuracy":
+        if not args.reference:
+            raise ToolError("--part accuracy needs --reference (tests/data/hand_tracking/mediapipe_reference.json)")
+        report["accuracy"] = accuracy_report(args.reference)
+        for variant, entry in report["accuracy"].items():
+            print(f"{variant:9s} " + "  ".join(f"{k}={v}" for k, v in entry.items()))
     if args.part in ("all", "object"):
         report["object"] = obj = object_report(args)
         for name in ("original", "ours", "run.py on .avi"):
