@@ -17,6 +17,7 @@ the person's own hand: pass `mirrored=True` for mirrored camera frames, False (t
 unmirrored video.
 """
 import math
+from itertools import count
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,8 +247,8 @@ class HandLandmarker:
         self.max_hands = max_hands
         self.palms = PalmDetector(palm_model, threads=threads)
         self.model = TFLiteModel(landmark_model, threads=threads)
-        self.tracked = []  # (id, roi) of the hands found in the previous frame
-        self.next_id = 0
+        self.tracked = []  # (id, roi, sum of P(Left), frames) of the hands found in the previous frame
+        self.ids = count(0)  # track ids
         self.palm_ran = False  # whether the last call ran the palm detector (for benchmarks)
 
     def reset(self):
@@ -255,14 +256,16 @@ class HandLandmarker:
         self.tracked = []
 
     def detect(self, image_bgr, mirrored=False):
-        """Hands in a still image, without tracking state."""
-        hands, _ = self._process(image_bgr, [], mirrored)
+        """Hands in a still image, without tracking state; ids number the hands of this image from 0."""
+        hands, _ = self._process(image_bgr, [], mirrored, count(0))
         return hands
 
     def track(self, frame_bgr, mirrored=False):
         """Hands in the next video frame: crops from the previous frame's landmarks, plus palm detection while
-        fewer than max_hands hands are followed (hand_landmark_tracking_cpu.pbtxt)."""
-        hands, self.tracked = self._process(frame_bgr, self.tracked, mirrored)
+        fewer than max_hands hands are followed (hand_landmark_tracking_cpu.pbtxt). A followed hand keeps its id,
+        and its handedness is the mean of the model's answers since it was found (MediaPipe labels each frame on
+        its own, which flickers on hands the model is unsure about)."""
+        hands, self.tracked = self._process(frame_bgr, self.tracked, mirrored, self.ids)
         return hands
 
     def landmarks(self, image_bgr, roi):
@@ -277,25 +280,29 @@ class HandLandmarker:
         z = points[:, 2:] / NORMALIZE_Z * side
         return np.hstack([xy, z]).astype(np.float32), float(presence.ravel()[0]), float(left.ravel()[0])
 
-    def _process(self, image, tracked, mirrored):
+    def _process(self, image, tracked, mirrored, ids):
         if image is None or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError("HandLandmarker expects a BGR image (height x width x 3)")
         self.palm_ran = len(tracked) < self.max_hands
-        candidates = []
+        candidates = []  # (id or None, roi, sum of P(Left), frames)
         if self.palm_ran:
-            candidates = [(None, palm_roi(box, points)) for box, points, _ in self.palms(image)[:self.max_hands]]
-        for hand_id, roi in tracked:  # a followed hand replaces the palm detections it overlaps
-            candidates = [c for c in candidates if _iou(_roi_box(c[1]), _roi_box(roi)) <= ASSOCIATION_MIN_IOU]
-            candidates.append((hand_id, roi))
+            candidates = [(None, palm_roi(box, points), 0.0, 0)
+                          for box, points, _ in self.palms(image)[:self.max_hands]]
+        for followed in tracked:  # a followed hand replaces the palm detections it overlaps
+            candidates = [c for c in candidates if _iou(_roi_box(c[1]), _roi_box(followed[1])) <= ASSOCIATION_MIN_IOU]
         hands, followed = [], []
-        for hand_id, roi in candidates:
+        for hand_id, roi, left_sum, frames in list(tracked) + candidates:  # followed hands first: they keep ids
             points, presence, left = self.landmarks(image, roi)
             if presence < MIN_PRESENCE:
                 continue
-            if hand_id is None:
-                hand_id, self.next_id = self.next_id, self.next_id + 1
+            next_roi = landmarks_roi(points)
+            if any(_iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
+                continue  # the same hand twice: a fast hand left its old crop, and a palm detection found it too
+            hand_id = next(ids) if hand_id is None else hand_id
+            left_sum, frames = left_sum + left, frames + 1
+            left = left_sum / frames
             # The model's label is for a mirrored view; an unmirrored image shows the other hand.
             label = HANDEDNESS_LABELS[int(left <= 0.5) ^ int(not mirrored)]
             hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, roi))
-            followed.append((hand_id, landmarks_roi(points)))
+            followed.append((hand_id, next_roi, left_sum, frames))
         return hands, followed

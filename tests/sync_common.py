@@ -17,7 +17,8 @@ REFERENCE = "hand_tracking"
 TOOLS = ("hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator")
 EVERYWHERE = ("app.py", "video.py")  # every folder has these
 WHERE_USED = ("tflite_model.py", "hands.py")  # copied into the folders that already have one
-SHARED_MODELS = ("models/palm_detection_full.tflite", "models/hand_landmark_full.tflite")  # beside hands.py
+HAND_MODELS = ("models/palm_detection_full.tflite", "models/palm_detection_full.tflite.sha256",
+               "models/hand_landmark_full.tflite", "models/hand_landmark_full.tflite.sha256")  # beside hands.py
 
 
 def expected(name, tool):
@@ -37,9 +38,31 @@ def copies():
                 yield tool, name
 
 
+def model_copies():
+    """(tool, model file) of every copy of the hand models: byte for byte the reference's."""
+    for tool in TOOLS:
+        if tool != REFERENCE and (ROOT / tool / "hands.py").exists():
+            for name in HAND_MODELS:
+                yield tool, name
+
+
+def _differs(tool, name):
+    if name in HAND_MODELS:
+        copy = ROOT / tool / name
+        return not copy.exists() or copy.read_bytes() != (ROOT / REFERENCE / name).read_bytes()
+    return (ROOT / tool / name).read_text(encoding="utf-8") != expected(name, tool)
+
+
 def drifted():
-    return [(tool, name) for tool, name in copies()
-            if (ROOT / tool / name).read_text(encoding="utf-8") != expected(name, tool)]
+    return [(tool, name) for tool, name in [*copies(), *model_copies()] if _differs(tool, name)]
+
+
+def update(tool, name):
+    if name in HAND_MODELS:
+        (ROOT / tool / name).parent.mkdir(exist_ok=True)
+        (ROOT / tool / name).write_bytes((ROOT / REFERENCE / name).read_bytes())
+    else:
+        (ROOT / tool / name).write_text(expected(name, tool), encoding="utf-8")
 
 
 def main(argv=None):
@@ -50,7 +73,7 @@ def main(argv=None):
     for tool, name in changed:
         print(f"{tool}/{name} {'differs' if args.check else 'updated'}")
         if not args.check:
-            (ROOT / tool / name).write_text(expected(name, tool), encoding="utf-8")
+            update(tool, name)
     return 1 if args.check and changed else 0
 
 
