@@ -1,0 +1,98 @@
+"""train.py --mode landmarks: the MLP on generated hands, the user's captures, or both (TensorFlow imported here).
+
+Validation: generated hands from seed + 1000 and the captures' validation block; the held-out generated set
+(landmark_data.TEST_SEED) and the captures' test block are left to evaluate.py.
+"""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from emojinator.app import ToolError, check_new, write_atomic
+from emojinator.landmark_data import captured, capture_files, drop_near, generated
+from emojinator.landmark_model import build_mlp, output_paths, save
+from emojinator.plots import confusion, plot_confusion, plot_curves
+from emojinator.poses import NAMES, NONE
+
+PICTURES = ("curves.png", "confusion_val.png", "history.json")
+VAL_SHARE = 0.15  # generated validation hands per class, as a share of --generated
+
+
+def check_outputs(out, force):
+    """Every file training writes, checked before the work starts."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ToolError(f"--out {str(out)!r} is a file, not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    for path in output_paths(out) + [out / name for name in PICTURES]:
+        check_new(path, force)
+
+
+def training_data(args):
+    """(train x, train labels, val x, val labels, class names) from the flags."""
+    captures = list(capture_files(args.data)) if args.data else []
+    parts = [captured(args.data, "train"), captured(args.data, "val")] if captures else [(None, None)] * 2
+    if captures and len(parts[0][0]) == 0:
+        raise ToolError(f"no captures in {args.data!r}")
+    if args.generated:
+        names = list(NAMES)
+        gen_train = generated(args.generated, args.seed)
+        gen_val = generated(max(1, round(args.generated * VAL_SHARE)), args.seed + 1000)
+    else:  # captures only: generated `none` hands still teach the answer "no gesture"
+        names = [NONE]
+        per_class = max(1, len(parts[0][0]) // max(1, len(captures)))
+        gen_train = generated(per_class, args.seed, names)
+        gen_val = generated(max(1, round(per_class * VAL_SHARE)), args.seed + 1000, names)
+    names += [name for name in captures if name not in names]
+    x, y = gen_train
+    vx, vy = gen_val
+    if captures:
+        (cx, cy), (cvx, cvy) = parts
+        x, y = drop_near(x, y, cx, cy)
+        vx, vy = drop_near(vx, vy, cx, cy)
+        x, y = np.concatenate([x, cx]), np.concatenate([y, cy])
+        vx, vy = np.concatenate([vx, cvx]), np.concatenate([vy, cvy])
+    return x, y, vx, vy, names
+
+
+def train_landmarks(args):
+    out = Path(args.out)
+    check_outputs(out, args.force)
+    start = time.time()
+    x, y, vx, vy, names = training_data(args)
+    index = {name: i for i, name in enumerate(names)}
+    train_y, val_y = np.array([index[n] for n in y]), np.array([index[n] for n in vy])
+    print(f"classes: {', '.join(names)}")
+    print(f"training {len(x)} hands, validation {len(vx)} ({time.time() - start:.0f} s to make)", flush=True)
+
+    import keras
+    import tensorflow as tf
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    keras.utils.set_random_seed(args.seed)
+    model = build_mlp(len(names))
+    model.optimizer.learning_rate.assign(args.lr)
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=max(3, args.epochs // 4),
+                                         restore_best_weights=True)
+    fit = model.fit(x, train_y, validation_data=(vx, val_y), epochs=args.epochs, batch_size=args.batch,
+                    callbacks=[stop], verbose=0)
+    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    predicted = model.predict(vx, batch_size=1024, verbose=0).argmax(axis=1)
+    val_accuracy = float((predicted == val_y).mean())
+    matrix = confusion(val_y, predicted, len(names))
+    settings = {"best_epoch": best_epoch, "val_accuracy": round(val_accuracy, 4), "seed": args.seed,
+                "generated_per_class": args.generated, "captures": str(args.data) if args.data else None}
+    save(model, names, out, settings, force=args.force)
+    plot_curves(history, out / "curves.png")
+    plot_confusion(matrix, names, out / "confusion_val.png", f"validation, accuracy {val_accuracy:.4f}")
+    write_atomic(out / "history.json", json.dumps(history) + "\n", force=args.force)
+    print(f"best epoch {best_epoch}: validation accuracy {val_accuracy:.4f}; saved {out} "
+          f"({time.time() - start:.0f} s in all)")
+    for i, name in enumerate(names):
+        total = matrix[i].sum()
+        print(f"  {name:12s} {matrix[i, i] / max(total, 1):.4f} ({total} hands)")
+    print(json.dumps({"val_accuracy": round(val_accuracy, 4), "best_epoch": best_epoch, "n_train": len(x),
+                      "n_val": len(vx), "classes": names, "out": str(out)}))
