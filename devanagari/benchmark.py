@@ -11,7 +11,6 @@ Usage:
 Keys:
     none (command-line tool)
 """
-import argparse
 import json
 import statistics
 import sys
@@ -24,6 +23,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari import pen_clip
+from devanagari.app import ArgumentParser, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, load_model
 from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, find_pen
@@ -65,9 +65,9 @@ def frame_loop_fps(frames, classifier):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--repeats", type=positive_int, default=200)
     args = p.parse_args(argv)
     classifier = Classifier(args.model)
     keras_model = load_model(args.model)  # the comparisons below need TensorFlow; run.py never imports it
@@ -91,8 +91,7 @@ def main(argv=None):
     for key, value in figures.items():
         print(f"{key:24s} {value}")
     print(json.dumps(figures))
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

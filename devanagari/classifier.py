@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from devanagari.app import write_atomic
 from devanagari.classes import CLASSES, NUM_CLASSES
 from devanagari.preprocess import SIZE
 from devanagari.tflite_model import ModelError, TFLiteModel, record_checksum
@@ -41,19 +42,14 @@ def load_model(path=DEFAULT_MODEL):
     return model
 
 
-def export_tflite(model, path):
+def export_tflite(model, path, force=False):
     """Write the Keras model as a TFLite file (atomically) with its checksum, for the apps' LiteRT runtime."""
     import io
-    import tempfile
     import tensorflow as tf
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # the converter lists its graph
         warnings.simplefilter("ignore")
         content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    fd, tmp = tempfile.mkstemp(suffix=".tflite", dir=Path(path).parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(content)
-    os.chmod(tmp, 0o644)  # mkstemp makes files private
-    os.replace(tmp, path)
+    write_atomic(path, content, force)
     record_checksum(path)
 
 

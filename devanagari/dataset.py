@@ -9,13 +9,12 @@ CSV export: a header row, 1,024 pixel columns (row-major 32x32, 0-255) and one l
 index into the class table.
 """
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from devanagari.app import write_atomic
 from devanagari.classes import CLASSES, FOLDERS, by_folder, normalise_folder
 from devanagari.preprocess import SIZE, prepare_image
 
@@ -151,15 +150,12 @@ def load(data, split=None, require_all=True):
 
 
 def write_split(root, split, images, labels, start=0):
-    """Write images as `<root>/<split>/<class folder>/<n>.png` (DHCD layout), each file atomically."""
+    """Write images as `<root>/<split>/<class folder>/<n>.png` (DHCD layout), each file atomically; an existing
+    file is never replaced (ToolError)."""
     for n, (image, label) in enumerate(zip(images, labels), start=start):
         folder = Path(root) / split / CLASSES[int(label)].folder
         folder.mkdir(parents=True, exist_ok=True)
         ok, png = cv2.imencode(".png", image)
         if not ok:
             raise DatasetError(f"cannot encode image {n}")
-        fd, tmp = tempfile.mkstemp(suffix=".png.tmp", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(png.tobytes())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private
-        os.replace(tmp, folder / f"{n}.png")
+        write_atomic(folder / f"{n}.png", png.tobytes())

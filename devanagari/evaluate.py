@@ -12,7 +12,6 @@ Usage:
 Keys:
     none (command-line tool)
 """
-import argparse
 import json
 import sys
 import time
@@ -21,21 +20,23 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from devanagari.app import ArgumentParser, check_new, positive_int, run_main
 from devanagari.classes import CLASSES, FOLDERS, by_folder
-from devanagari.classifier import DEFAULT_MODEL, Classifier, ModelError
-from devanagari.dataset import DatasetError, load, load_folder
+from devanagari.classifier import DEFAULT_MODEL, Classifier
+from devanagari.dataset import load, load_folder
 from devanagari.report import plot_confusion, summary
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, required=True, help="DHCD root, split folder or CSV file")
     p.add_argument("--split", default="Test", help="split of a DHCD root (default Test)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--confusion", type=Path, help="confusion matrix PNG (default devanagari/results/...)")
-    p.add_argument("--top", type=int, default=10, help="how many confused pairs to list")
+    p.add_argument("--top", type=positive_int, default=10, help="how many confused pairs to list")
+    p.add_argument("--force", action="store_true", help="replace an existing confusion matrix PNG")
     return p.parse_args(argv)
 
 
@@ -52,19 +53,18 @@ def load_any(data, split):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        images, labels, description = load_any(args.data, args.split)
-        classifier = Classifier(args.model)
-    except (DatasetError, ModelError) as exc:
-        print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
+    images, labels, description = load_any(args.data, args.split)
+    classifier = Classifier(args.model)
+    name = description.strip("/").replace("/", "_").replace("\\", "_").replace(".", "_")[-60:]
+    confusion = args.confusion or RESULTS / f"confusion_{name}.png"
+    if not args.confusion:
+        RESULTS.mkdir(exist_ok=True)
+    check_new(confusion, args.force)
     start = time.time()
     predictions = classifier.probabilities_batch(images).argmax(1)
     seconds = time.time() - start
     cm, result = summary(labels, predictions, args.top)
-    name = description.strip("/").replace("/", "_").replace("\\", "_").replace(".", "_")[-60:]
-    confusion = args.confusion or RESULTS / f"confusion_{name}.png"
-    plot_confusion(cm, confusion, f"{description}: accuracy {result['accuracy']:.4f}, n={result['n']}")
+    plot_confusion(cm, confusion, f"{description}: accuracy {result['accuracy']:.4f}, n={result['n']}", args.force)
 
     print(f"model {args.model}\ndata  {description}: {result['n']} images")
     missing = [f for f in FOLDERS if f not in result["per_class"]]
@@ -82,8 +82,7 @@ def main(argv=None):
     result.update(model=str(args.model), data=description, confusion_png=str(confusion),
                   classes=len(CLASSES) - len(missing), seconds=round(seconds, 2))
     print(json.dumps(result, ensure_ascii=False))
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -14,8 +14,8 @@ Usage:
 Keys:
     none (command-line tool)
 """
-import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -26,9 +26,10 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
+from devanagari.app import ArgumentParser, ToolError, nonneg_int, run_main
 from devanagari.classes import CLASSES
 from devanagari.dataset import write_split
-from devanagari.fonts import (TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, require_raqm,
+from devanagari.fonts import (TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
                               select_families, split_families)
 from devanagari.synth import Generator
 
@@ -36,23 +37,19 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (must not exist unless --force)")
-    p.add_argument("--train-per-class", type=int, default=700)
-    p.add_argument("--val-per-class", type=int, default=100)
-    p.add_argument("--test-per-class", type=int, default=150)
+    p.add_argument("--train-per-class", type=nonneg_int, default=700)
+    p.add_argument("--val-per-class", type=nonneg_int, default=100)
+    p.add_argument("--test-per-class", type=nonneg_int, default=150)
     p.add_argument("--test-families", default=TEST_FAMILIES, help="comma-separated held-out families")
     p.add_argument("--val-families", default=VAL_FAMILIES, help="comma-separated validation families")
     p.add_argument("--families", help="comma-separated families to use (default: every Devanagari font found)")
-    p.add_argument("--max-faces", type=int, default=6, help="faces (weights/widths) used per family")
+    p.add_argument("--max-faces", type=nonneg_int, default=6, help="faces (weights/widths) used per family")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--list-fonts", action="store_true", help="list the Devanagari families found and exit")
-    args = p.parse_args(argv)
-    for name in ("train_per_class", "val_per_class", "test_per_class", "max_faces"):
-        if getattr(args, name) < 0:
-            p.error(f"--{name.replace('_', '-')} must be >= 0")
-    return args
+    return p.parse_args(argv)
 
 
 def names(csv):
@@ -75,55 +72,57 @@ def write_generated(out, split, generator, per_class, seed):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not args.list_fonts and args.out.is_file():
+        raise ToolError(f"{args.out} is a file, not a folder")
     if not args.list_fonts and args.out.exists() and any(args.out.iterdir()) and not args.force:
-        print(f"devanagari: error: {args.out} exists and is not empty (use --force to replace it)", file=sys.stderr)
-        return 2
-    try:
-        require_raqm()
-        families = discover_families(args.max_faces)
-        if args.families:
-            families = select_families(families, names(args.families))
-        if args.list_fonts:
-            for key, fam in families.items():
-                print(f"{fam.name} ({fam.source}): {', '.join(f.name for f in fam.faces)}")
-            return 0
-        train, val, test = split_families(families, names(args.test_families), names(args.val_families))
-    except FontError as exc:
-        print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
-    tmp = args.out.with_name(args.out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+        raise ToolError(f"{args.out} exists and is not empty (use --force to replace it)")
+    require_raqm()
+    families = discover_families(args.max_faces)
+    if args.families:
+        families = select_families(families, names(args.families))
+    if args.list_fonts:
+        for key, fam in families.items():
+            print(f"{fam.name} ({fam.source}): {', '.join(f.name for f in fam.faces)}")
+        return 0
+    train, val, test = split_families(families, names(args.test_families), names(args.val_families))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    # A folder of thousands of files cannot go through write_atomic: it is written under a name of this run's
+    # own and renamed when complete, so a stopped run never leaves a half-written set under --out.
+    tmp = args.out.with_name(f".partial-{os.getpid()}-{args.out.name}")
     start = time.time()
     meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
             "seed": args.seed, "splits": {}}
-    plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
-            ("Test", test, args.test_per_class)]
-    for offset, (split, keys, per_class) in enumerate(plan):
-        if per_class == 0 or not keys:
-            continue
-        faces = [face for key in keys for face in families[key].faces]
-        try:
-            generator = Generator(faces, seed=args.seed * 10 + offset)
-        except ValueError as exc:
-            print(f"devanagari: error: {split}: {exc}", file=sys.stderr)
-            return 2
-        counts = write_generated(tmp, split, generator, per_class, args.seed)
-        meta["splits"][split] = {
-            "families": sorted(families[k].name for k in keys),
-            "faces": [f.name for f in faces],
-            "per_class": per_class,
-            "images_per_family": dict(sorted(counts.items())),
-            "skipped": [f"{face}: {cls}: {why}" for face, cls, why in generator.skipped],
-        }
-        print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
-              file=sys.stderr)
-    (tmp / "fonts.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.mkdir()
+    try:
+        plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
+                ("Test", test, args.test_per_class)]
+        for offset, (split, keys, per_class) in enumerate(plan):
+            if per_class == 0 or not keys:
+                continue
+            faces = [face for key in keys for face in families[key].faces]
+            try:
+                generator = Generator(faces, seed=args.seed * 10 + offset)
+            except ValueError as exc:
+                raise ToolError(f"{split}: {exc}") from None
+            counts = write_generated(tmp, split, generator, per_class, args.seed)
+            meta["splits"][split] = {
+                "families": sorted(families[k].name for k in keys),
+                "faces": [f.name for f in faces],
+                "per_class": per_class,
+                "images_per_family": dict(sorted(counts.items())),
+                "skipped": [f"{face}: {cls}: {why}" for face, cls, why in generator.skipped],
+            }
+            print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
+                  file=sys.stderr)
+        (tmp / "fonts.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+    except BaseException:  # an error, Ctrl-C or SIGTERM: nothing half-written stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if args.out.exists():
         shutil.rmtree(args.out)
     tmp.rename(args.out)
     print(f"devanagari: wrote {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

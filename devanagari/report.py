@@ -2,12 +2,10 @@
 confused pairs, learning curves. Plots use matplotlib's Agg backend (no display needed) and are written atomically.
 """
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from devanagari.app import write_atomic
 from devanagari.classes import CLASSES, NUM_CLASSES
 
 
@@ -38,14 +36,8 @@ def most_confused(cm, k=10):
     return pairs
 
 
-def _atomic_save(fig, path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(fd)
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.chmod(tmp, 0o644)  # mkstemp makes files private
-    os.replace(tmp, path)
+def _atomic_save(fig, path, force):
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=110, bbox_inches="tight"), force)
 
 
 def _pyplot():
@@ -55,7 +47,7 @@ def _pyplot():
     return plt
 
 
-def plot_confusion(cm, path, title):
+def plot_confusion(cm, path, title, force=False):
     """Row-normalised confusion matrix as a PNG; axes labelled with transliterations (matplotlib's default
     fonts cannot draw Devanagari)."""
     plt = _pyplot()
@@ -72,11 +64,11 @@ def plot_confusion(cm, path, title):
     for t, p in zip(*np.nonzero(cm)):
         if t != p:  # mark every confusion, however small, so rare mistakes are visible
             ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=5, color="red")
-    _atomic_save(fig, path)
+    _atomic_save(fig, path, force)
     plt.close(fig)
 
 
-def plot_curves(history, path):
+def plot_curves(history, path, force=False):
     """Loss and accuracy per epoch (train and validation) as a PNG."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -88,19 +80,13 @@ def plot_curves(history, path):
         ax.set_xlabel("epoch")
         ax.set_title(key)
         ax.legend()
-    _atomic_save(fig, path)
+    _atomic_save(fig, path, force)
     plt.close(fig)
 
 
-def write_json(data, path):
-    """Write a JSON file atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, ensure_ascii=False)
-    os.chmod(tmp, 0o644)  # mkstemp makes files private
-    os.replace(tmp, path)
+def write_json(data, path, force=False):
+    """Write a JSON file atomically; an existing file is replaced only with force."""
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False), force)
 
 
 def summary(labels, predictions, k=10):

@@ -17,8 +17,6 @@ Usage:
 Keys:
     Ctrl+C stops training; the best model so far is kept
 """
-import argparse
-import os
 import shutil
 import sys
 import time
@@ -29,35 +27,35 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
+from devanagari.app import (ArgumentParser, ToolError, check_new, nonneg_float, nonneg_int, positive_float,
+                            positive_int, run_main, write_atomic)
 from devanagari.classes import NUM_CLASSES
-from devanagari.classifier import DEFAULT_MODEL, ModelError, export_tflite, load_model, tflite_path
+from devanagari.classifier import DEFAULT_MODEL, export_tflite, load_model, tflite_path
 from devanagari.dataset import DatasetError, find_split, load
-from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, FontError, discover_families, split_families
+from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, discover_families, split_families
 from devanagari.report import plot_confusion, plot_curves, summary, write_json
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, help="DHCD-layout folder (Train/, optional Val/) or a CSV export")
     src.add_argument("--synthetic", action="store_true", help="generate training characters from fonts")
     p.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="model file to write (.keras)")
-    p.add_argument("--force", action="store_true", help="replace an existing model file")
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--width", type=int, default=16, help="filters of the first block (network width)")
-    p.add_argument("--lr", type=float, default=2e-3, help="initial Adam learning rate")
-    p.add_argument("--val-fraction", type=float, default=0.1, help="used when the data has no Val/ split")
-    p.add_argument("--max-per-class", type=int, default=0, help="use at most N training images per class")
-    p.add_argument("--per-epoch", type=int, default=23000, help="--synthetic: characters per epoch")
-    p.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
+    p.add_argument("--force", action="store_true", help="replace an existing model and its TFLite copy, metrics "
+                   "and figures")
+    p.add_argument("--epochs", type=positive_int, default=15)
+    p.add_argument("--batch-size", type=positive_int, default=128)
+    p.add_argument("--width", type=positive_int, default=16, help="filters of the first block (network width)")
+    p.add_argument("--lr", type=positive_float, default=2e-3, help="initial Adam learning rate")
+    p.add_argument("--val-fraction", type=positive_float, default=0.1, help="used when the data has no Val/ split")
+    p.add_argument("--max-per-class", type=nonneg_int, default=0, help="use at most N training images per class")
+    p.add_argument("--per-epoch", type=positive_int, default=23000, help="--synthetic: characters per epoch")
+    p.add_argument("--max-minutes", type=nonneg_float, default=0, help="stop after this many minutes (0: no limit)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.out.suffix != ".keras":
         p.error("--out must end in .keras")
-    for name in ("epochs", "batch_size", "width", "per_epoch"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1")
     if not 0 < args.val_fraction < 1:
         p.error("--val-fraction must lie between 0 and 1")
     return args
@@ -146,21 +144,24 @@ class TimeLimit:
         return _TimeLimit()
 
 
+def output_paths(out):
+    """Every file a run writes: the model, its TFLite copy, metrics and figures beside it."""
+    stem = out.with_suffix("")
+    return {"model": out, "tflite": tflite_path(out), "metrics": Path(f"{stem}.metrics.json"),
+            "curves": Path(f"{stem}.curves.png"), "confusion": Path(f"{stem}.confusion_val.png")}
+
+
 def main(argv=None):
     args = parse_args(argv)
-    for path in (args.out, tflite_path(args.out)):
-        if path.exists() and not args.force:
-            print(f"devanagari: error: {path} exists (use --force to replace it)", file=sys.stderr)
-            return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    paths = output_paths(args.out)
+    for path in paths.values():  # before any training: a model is never replaced without --force
+        check_new(path, args.force)
     rng = np.random.default_rng(args.seed)
-    try:
-        if args.synthetic:
-            train_data, (x_val, y_val), description = synthetic_data(args)
-        else:
-            (x, y), (x_val, y_val), description = load_data(args, rng)
-    except (DatasetError, FontError) as exc:
-        print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
+    if args.synthetic:
+        train_data, (x_val, y_val), description = synthetic_data(args)
+    else:
+        (x, y), (x_val, y_val), description = load_data(args, rng)
     print(f"devanagari: training on {description}", file=sys.stderr)
 
     import keras
@@ -169,8 +170,7 @@ def main(argv=None):
     model = build_model(width=args.width)
     model.compile(optimizer=keras.optimizers.Adam(args.lr), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    best = args.out.with_name(args.out.stem + ".partial.keras")
+    best = args.out.with_name(args.out.stem + ".partial.keras")  # the checkpoint of the best epoch so far
     callbacks = [
         keras.callbacks.ModelCheckpoint(str(best), monitor="val_accuracy", save_best_only=True),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
@@ -193,21 +193,16 @@ def main(argv=None):
         history = model.history.history if model.history else {}
     seconds = time.time() - start
     if not best.exists():
-        print("devanagari: error: training ended before the first epoch finished", file=sys.stderr)
-        return 2
-    try:
-        model = load_model(best)
-    except ModelError as exc:
-        print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
-    os.replace(best, args.out)
-    export_tflite(model, tflite_path(args.out))  # what run.py and evaluate.py run
+        raise ToolError("training ended before the first epoch finished")
+    model = load_model(best)
+    write_atomic(args.out, lambda temp: shutil.copyfile(best, temp), args.force)
+    best.unlink()
+    export_tflite(model, paths["tflite"], args.force)  # what run.py and evaluate.py run
 
     probs = model.predict(x_val4, batch_size=512, verbose=0)
     cm, val = summary(y_val, probs.argmax(1))
-    stem = args.out.with_suffix("")
-    plot_curves(history, f"{stem}.curves.png")
-    plot_confusion(cm, f"{stem}.confusion_val.png", f"validation: accuracy {val['accuracy']:.4f}, n={val['n']}")
+    plot_curves(history, paths["curves"], args.force)
+    plot_confusion(cm, paths["confusion"], f"validation: accuracy {val['accuracy']:.4f}, n={val['n']}", args.force)
     metrics = {
         "model": str(args.out), "data": description, "width": args.width, "params": model.count_params(),
         "epochs_run": len(history.get("loss", [])), "train_seconds": round(seconds, 1),
@@ -216,12 +211,10 @@ def main(argv=None):
         "val_accuracy": val["accuracy"], "val_n": val["n"], "val_per_class": val["per_class"],
         "val_most_confused": val["most_confused"],
     }
-    write_json(metrics, f"{stem}.metrics.json")
+    write_json(metrics, paths["metrics"], args.force)
     print(f"devanagari: validation accuracy {val['accuracy']:.4f} (n={val['n']}); model {args.out}",
           file=sys.stderr)
-    shutil.rmtree(best, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -51,6 +51,36 @@ def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
     assert abs(np.mean(list(result["per_class"].values())) - result["accuracy"]) < 1e-3  # balanced classes
     assert cv2.imread(str(confusion)) is not None
     assert "most confused" in proc.stdout
+    picture = confusion.read_bytes()
+    again = run_script(EVALUATE, "--data", tiny_data, "--model", model, "--confusion", confusion, check=False)
+    assert again.returncode == 2 and "cm.png' exists; use --force" in again.stderr
+    assert confusion.read_bytes() == picture
+    run_script(EVALUATE, "--data", tiny_data, "--model", model, "--confusion", confusion, "--force")
+
+
+def test_train_checks_every_output_before_training(tiny_data, tmp_path):
+    (tmp_path / "m.curves.png").write_bytes(b"a figure of an earlier run")
+    proc = run_script(TRAIN, "--data", tiny_data, "--epochs", 1, "--width", 4, "--out", tmp_path / "m.keras",
+                      check=False)
+    assert proc.returncode == 2 and "m.curves.png' exists; use --force" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.curves.png"]  # nothing trained, nothing written
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("train", ["--synthetic", "--lr", "nan"], "--lr: 'nan' is not a finite number"),
+    ("train", ["--synthetic", "--epochs", "0"], "--epochs: '0' must be greater than 0"),
+    ("train", ["--synthetic", "--val-fraction", "1.5"], "--val-fraction must lie between 0 and 1"),
+    ("train", ["--synthetic", "--max-minutes", "-1"], "--max-minutes: '-1' must be at least 0"),
+    ("evaluate", ["--data", ".", "--top", "0"], "--top: '0' must be greater than 0"),
+    ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
+    ("make_dataset", ["--train-per-class", "-1"], "--train-per-class: '-1' must be at least 0"),
+])
+def test_scripts_report_bad_flags_in_one_line(script, args, message, capsys):
+    import importlib
+    from devanagari.app import run_main
+    assert run_main(importlib.import_module(f"devanagari.{script}").main, args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("devanagari: error: ") and message in err[0], err
 
 
 def test_evaluate_and_train_errors(tiny_data, tmp_path):
