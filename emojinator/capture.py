@@ -1,6 +1,11 @@
-"""Capture training silhouettes of one gesture: gestures/<name>/<n>.png, numbered in capture order.
+"""Capture training samples of one gesture (any name, new or existing), numbered in capture order.
 
-First the calibration: keep the region empty while the background is learned, then show the hand so that its
+Landmark mode (the default): the 21 landmarks and handedness of the hand in each frame (one at a time), as
+<data>/<gesture>/<n>.json (n = 00000, 00001, ...: the first free numbers, claimed create-exclusive, so nothing is
+ever overwritten, even by two captures at once). `c` starts and pauses saving; without a window saving starts at
+once. Capture stops when the folder holds --count samples (default 200). Then train.py --data <data>.
+
+Silhouette mode (--mode silhouette): gestures/<name>/<n>.png. First the calibration: keep the region empty while the background is learned, then show the hand so that its
 skin colour is sampled (the calibration is saved to <data>/calibration.npz for run.py --calibration). Then `c`
 starts and pauses saving; every frame with a hand found is saved, through the same segmentation run.py uses.
 Numbering resumes after the highest number already in the folder, and existing files are never overwritten.
@@ -8,16 +13,18 @@ Capture stops when the folder holds --count images. Without a window (--no-displ
 the calibration is done.
 
 Usage:
-    python emojinator/capture.py --gesture victory
-    python emojinator/capture.py --gesture my_wave --count 600 --data gestures --region 100,80,300
-    python emojinator/capture.py --gesture fist --source clip.avi --calibrate 30 --no-display
+    python emojinator/capture.py --gesture victory                      # camera 0, landmarks, 200 samples
+    python emojinator/capture.py --gesture wave --source clip.mp4 --no-display --data captures
+    python emojinator/capture.py --mode silhouette --gesture victory
+    python emojinator/capture.py --mode silhouette --gesture fist --source clip.avi --calibrate 30 --no-display
 
 Keys:
     c        start / pause saving
+    q, Esc   quit
+    silhouette mode only:
     i/j/k/l  move the region up/left/down/right      +/-  grow/shrink the region
     b        learn the empty background again, then the skin of the next hand
     s        take the skin colour from the middle of the region now
-    q, Esc   quit
 """
 import argparse
 import os
@@ -28,25 +35,71 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import json
+
 import cv2
 
-from emojinator.app import App, add_core_args, positive_int, run_main
+from emojinator.app import App, ArgumentParser, add_core_args, new_path, positive_int, run_main, write_atomic
 from emojinator.controls import HELP, GREEN, RED, add_region_args, apply_key, draw_common, make_calibrator, text
+from emojinator.hands import CONNECTIONS, HandLandmarker
 from emojinator.segment import segment
 
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("landmarks", "silhouette"), default="landmarks",
+                        help="landmarks: hand landmarks as JSON (default); silhouette: segmented PNGs")
     parser.add_argument("--gesture", required=True, help="gesture name (folder name): letters, digits, _ and -")
-    parser.add_argument("--data", default="gestures", help="gestures folder (default gestures)")
-    parser.add_argument("--count", type=positive_int, default=1200,
-                        help="stop when the gesture's folder holds this many images (default 1200)")
+    parser.add_argument("--data", help="captures folder (default: captures, silhouette mode: gestures)")
+    parser.add_argument("--count", type=positive_int,
+                        help="stop when the gesture's folder holds this many samples (default 200 landmarks, "
+                             "1200 silhouettes)")
     add_core_args(parser)
     add_region_args(parser, calibrate_default=30)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    landmarks = args.mode == "landmarks"
+    args.data = args.data or ("captures" if landmarks else "gestures")
+    args.count = args.count or (200 if landmarks else 1200)
+    return args
+
+
+def capture_landmarks(args):
+    """Save the hand of each frame as <data>/<gesture>/<n>.json until the folder holds --count."""
+    folder = Path(args.data) / args.gesture
+    folder.mkdir(parents=True, exist_ok=True)
+    count = sum(1 for p in folder.glob("*.json") if p.stem.isdigit())
+    if count >= args.count:
+        raise ValueError(f"{folder} already holds {count} samples (--count {args.count}); raise --count to add more")
+    landmarker = HandLandmarker(max_hands=1)
+    with App(args, window_title="emojinator capture") as app:
+        saving = not app.display  # no keys without a window: save from the start
+        for frame in app.frames():
+            hands = landmarker.track(frame.image, app.source.mirror)
+            if saving and hands:
+                hand = hands[0]
+                sample = {"landmarks": hand.landmarks.astype(float).round(2).tolist(), "handedness": hand.handedness,
+                          "source": str(args.source), "frame": frame.index}
+                path = new_path(folder, "{:05d}.json")
+                write_atomic(path, json.dumps(sample) + "\n", force=True)  # the empty file new_path claimed
+                count += 1
+                app.log("saved", frame, gesture=args.gesture, path=str(path), count=count)
+                if count >= args.count:
+                    app.quit = True
+            if app.display or app.writer:
+                for hand in hands:
+                    for a, b in CONNECTIONS:
+                        cv2.line(frame.image, tuple(hand.landmarks[a, :2].astype(int)),
+                                 tuple(hand.landmarks[b, :2].astype(int)), GREEN, 2)
+                state = "SAVING" if saving else "paused (c)"
+                text(frame.image, f"{args.gesture}: {count}/{args.count}  {state}", (10, 30), 0.7,
+                     GREEN if saving else RED)
+                text(frame.image, "c capture  q quit", (10, frame.image.shape[0] - 10), 0.45)
+            if app.show(frame.image) == "c":
+                saving = not saving
+    print(f"emojinator: {folder} holds {count} samples", file=sys.stderr)
 
 
 class Folder:
@@ -85,6 +138,8 @@ def main(argv=None):
     args = parse_args(argv)
     if not NAME.match(args.gesture):
         raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
+    if args.mode == "landmarks":
+        return capture_landmarks(args)
     folder = Folder(Path(args.data) / args.gesture)
     if folder.count >= args.count:
         raise ValueError(f"{folder.path} already holds {folder.count} images (--count {args.count}); "
