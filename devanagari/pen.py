@@ -14,8 +14,9 @@ PEN_COLOURS = {
     "red": [((0, 140, 80), (8, 255, 255)), ((172, 140, 80), (179, 255, 255))],
     "yellow": [((20, 110, 110), (34, 255, 255))],
 }
-# BGR used to draw the strokes over the video, one per pen colour
-INK_BGR = {"blue": (255, 120, 0), "green": (0, 200, 0), "red": (0, 0, 255), "yellow": (0, 220, 255)}
+# BGR used to draw the strokes over the video, one per pen (the finger's: magenta, seen on skin and rooms)
+INK_BGR = {"blue": (255, 120, 0), "green": (0, 200, 0), "red": (0, 0, 255), "yellow": (0, 220, 255),
+           "finger": (255, 0, 255)}
 
 
 def parse_hsv(values):
@@ -50,6 +51,25 @@ def find_pen(frame, ranges, min_area):
     if stats[best, cv2.CC_STAT_AREA] < min_area:
         return None
     return float(centroids[best][0]), float(centroids[best][1])
+
+
+class ColourPen:
+    """The coloured pen as run.py uses it, with the same methods as finger.FingerPen: `locate` gives the tip
+    (x, y) or None, `draw` says when it is not seen, `name` is logged with each prediction."""
+
+    def __init__(self, ranges, min_area, name):
+        self.ranges, self.min_area, self.name = ranges, min_area, name
+        self.position = None
+
+    def locate(self, frame, t=None):
+        """The pen's tip in this frame, or None (`t`, the stream time, is not needed by a colour)."""
+        self.position = find_pen(frame, self.ranges, self.min_area)
+        return self.position
+
+    def draw(self, image):
+        if self.position is None:
+            cv2.putText(image, "pen not seen", (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 200, 255), 2, cv2.LINE_AA)
+        return image
 
 
 class AirCanvas:

@@ -1,6 +1,6 @@
 """devanagari: a tiny training run, evaluate.py's report, and run.py end to end (pen clip, still images, errors,
 keys in a real window under Xvfb). The run.py tests use the shipped model and check its answers on characters
-written by a generated pen, whose labels are known.
+written by a generated pen, whose labels are known (the finger: tests/test_devanagari_finger.py).
 """
 import json
 import re
@@ -106,18 +106,19 @@ def check_prediction(event):
     assert event["char"] == by_folder(event["label"]).char
 
 
-def test_run_on_a_pen_clip(tmp_path):
+def test_run_on_a_pen_clip(tmp_path):  # the coloured pen still works
     clip = tmp_path / "pen.avi"
     truth = pen_clip.write_clip(clip, CLIP_TEXT)
     log = tmp_path / "events.jsonl"
-    proc = run_script(RUN, "--source", clip, "--no-display", "--log", log, "--output", tmp_path / "out.avi")
+    proc = run_script(RUN, "--source", clip, "--pen", "blue", "--no-display", "--log", log,
+                      "--output", tmp_path / "out.avi")
     assert re.search(rf"devanagari: {len(truth)} frames in", proc.stderr)
     events = [e for e in read_events(log) if e["event"] == "prediction"]
     assert [e["label"] for e in events] == list(CLIP_TEXT)
     ends = [max(i for i, label in enumerate(truth) if label == text) for text in CLIP_TEXT]
     for event, end in zip(events, ends):
         check_prediction(event)
-        assert event["trigger"] == "pen_gone"
+        assert event["trigger"] == "pen_gone" and event["pen"] == "blue"
         assert end < event["frame"] <= end + 20  # 0.5 s after the pen left, at 30 fps
         assert event["t"] == pytest.approx(event["frame"] / pen_clip.FPS, abs=0.05)
     assert (tmp_path / "out.avi").stat().st_size > 0
@@ -160,7 +161,7 @@ def test_space_classifies_in_a_real_window(xvfb, tmp_path):
     try:
         window = wait_for_window(xvfb, "devanagari")
         deadline = time.time() + 60
-        while len(list(out.glob("*.png"))) < 45 and time.time() < deadline:  # the pen is half way round ०
+        while len(list(out.glob("*.png"))) < 80 and time.time() < deadline:  # the finger is half way round ०
             time.sleep(0.1)
         send_key(xvfb, window, "space")
         deadline = time.time() + 30
@@ -173,7 +174,7 @@ def test_space_classifies_in_a_real_window(xvfb, tmp_path):
     assert proc.returncode == 0, stderr
     assert re.search(r"devanagari: \d+ frames", stderr)
     events = read_events(log)
-    assert events and events[0]["trigger"] == "key"
+    assert events and events[0]["trigger"] == "key" and events[0]["pen"] == "finger"
     check_prediction(events[0])
     frames = sorted(out.glob("*.png"))
     assert len(frames) < 250  # q ended the run before the scene did
