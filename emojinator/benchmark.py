@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import positive_int, run_main
+from emojinator.app import ArgumentParser, positive_int, run_main
 from emojinator.model import DEFAULT_MODEL_DIR, MODEL_FILE, Classifier, to_input
 from emojinator.segment import Calibrator, segment
 from emojinator.synthetic import FINGERS, REGION, scene, write_clip
@@ -62,8 +62,8 @@ def run_loop_fps(model, frames):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR), help="model folder (default: shipped)")
     parser.add_argument("--frames", type=positive_int, default=300, help="frames per measurement")
     parser.add_argument("--predict-frames", type=positive_int, default=30,

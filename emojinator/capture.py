@@ -39,7 +39,8 @@ import json
 
 import cv2
 
-from emojinator.app import App, ArgumentParser, add_core_args, new_path, positive_int, run_main, write_atomic
+from emojinator.app import (App, ArgumentParser, add_core_args, check_new, new_path, positive_int, run_main,
+                            write_atomic)
 from emojinator.controls import HELP, GREEN, RED, add_region_args, apply_key, draw_common, make_calibrator, text
 from emojinator.hands import CONNECTIONS, HandLandmarker
 from emojinator.segment import segment
@@ -140,12 +141,15 @@ def main(argv=None):
         raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
     if args.mode == "landmarks":
         return capture_landmarks(args)
+    calibrator = make_calibrator(args)
+    calibration_file = Path(args.data) / "calibration.npz"
+    if calibrator.busy and calibration_file.exists():  # before the run: replaced only with --force
+        check_new(calibration_file, args.force)
     folder = Folder(Path(args.data) / args.gesture)
     if folder.count >= args.count:
         raise ValueError(f"{folder.path} already holds {folder.count} images (--count {args.count}); "
                          "raise --count to add more")
-    calibrator = make_calibrator(args)
-    calibration_file = Path(args.data) / "calibration.npz"
+    replace_calibration = args.force  # after its first save the file is this run's own (key b saves again)
     region, saving = None, False
     with App(args, window_title="emojinator capture") as app:
         saving_on_calibrated = not app.display  # no keys without a window: start once calibrated
@@ -156,7 +160,8 @@ def main(argv=None):
             region = (region or args.region).fitted(image.shape)
             if calibrator.busy:
                 if calibrator.update(image, region) and not calibrator.busy:
-                    calibrator.calibration.save(calibration_file)
+                    calibrator.calibration.save(calibration_file, force=replace_calibration)
+                    replace_calibration = True
                     app.log("calibrated", frame, path=str(calibration_file))
                     saving = saving or saving_on_calibrated
             seg = segment(image, region, calibrator.calibration)

@@ -86,8 +86,9 @@ def train_landmarks(args):
     settings = {"best_epoch": best_epoch, "val_accuracy": round(val_accuracy, 4), "seed": args.seed,
                 "generated_per_class": args.generated, "captures": str(args.data) if args.data else None}
     save(model, names, out, settings, force=args.force)
-    plot_curves(history, out / "curves.png")
-    plot_confusion(matrix, names, out / "confusion_val.png", f"validation, accuracy {val_accuracy:.4f}")
+    plot_curves(history, out / "curves.png", force=args.force)
+    plot_confusion(matrix, names, out / "confusion_val.png", f"validation, accuracy {val_accuracy:.4f}",
+                   force=args.force)
     write_atomic(out / "history.json", json.dumps(history) + "\n", force=args.force)
     print(f"best epoch {best_epoch}: validation accuracy {val_accuracy:.4f}; saved {out} "
           f"({time.time() - start:.0f} s in all)")

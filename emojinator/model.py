@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emojinator.app import write_atomic
 from emojinator.gestures import NONE, emoji_file, gesture_for_folder
 from emojinator.segment import SIZE
 from emojinator.tflite_model import TFLiteModel, record_checksum
@@ -59,27 +60,19 @@ def label_table(names):
     return table
 
 
-def _atomic_write_bytes(path, data):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def save(model, names, out_dir, extra=None):
-    """Write model.keras, model.tflite and labels.json atomically into out_dir."""
+def save(model, names, out_dir, extra=None, force=False):
+    """Write model.keras, model.tflite (with its checksum) and labels.json atomically into out_dir; existing files
+    are replaced only with force."""
     import tensorflow as tf
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / ("tmp-" + MODEL_FILE)  # keras insists on the .keras suffix
-    model.save(tmp)
-    os.replace(tmp, out_dir / MODEL_FILE)
+    write_atomic(out_dir / MODEL_FILE, model.save, force)  # the temp name keeps the .keras suffix Keras wants
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout
         tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    _atomic_write_bytes(out_dir / TFLITE_FILE, tflite)
+    write_atomic(out_dir / TFLITE_FILE, tflite, force)
     record_checksum(out_dir / TFLITE_FILE)
     meta = {"labels": label_table(names), "input_size": SIZE, **(extra or {})}
-    _atomic_write_bytes(out_dir / LABELS_FILE, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(out_dir / LABELS_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n", force)
 
 
 def read_labels(model_dir):

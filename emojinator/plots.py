@@ -1,8 +1,7 @@
 """Pictures of training and evaluation: learning curves and a confusion matrix (matplotlib, no window)."""
-import os
-from pathlib import Path
-
 import numpy as np
+
+from emojinator.app import write_atomic
 
 
 def _pyplot():
@@ -12,11 +11,8 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path):
-    path = Path(path)
-    tmp = path.with_name("tmp-" + path.name)
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
+def _save(fig, path, force):
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100), force)
 
 
 def confusion(true, predicted, classes):
@@ -26,7 +22,7 @@ def confusion(true, predicted, classes):
     return matrix
 
 
-def plot_confusion(matrix, names, path, title):
+def plot_confusion(matrix, names, path, title, force=False):
     plt = _pyplot()
     size = 2 + 0.5 * len(names)
     fig, ax = plt.subplots(figsize=(size + 1, size))
@@ -42,11 +38,11 @@ def plot_confusion(matrix, names, path, title):
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.tight_layout()
-    _save(fig, path)
+    _save(fig, path, force)
     plt.close(fig)
 
 
-def plot_curves(history, path):
+def plot_curves(history, path, force=False):
     """Loss and accuracy per epoch, training (augmented) against validation."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -59,5 +55,5 @@ def plot_curves(history, path):
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    _save(fig, path)
+    _save(fig, path, force)
     plt.close(fig)

@@ -12,14 +12,13 @@ Keys:
     none (no window)
 """
 import argparse
-import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emojinator.app import positive_int, run_main
+from emojinator.app import ArgumentParser, check_new, positive_int, run_main, write_atomic
 from emojinator.gestures import GESTURES, emoji_file
 
 EMOJI_DIR = Path(__file__).resolve().parent / "emoji"
@@ -44,24 +43,24 @@ def render(char, font, size):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--font", default=FONT, help=f"NotoColorEmoji.ttf (default {FONT})")
     parser.add_argument("--size", type=positive_int, default=96, help="picture side in pixels")
     parser.add_argument("--out", default=str(EMOJI_DIR))
+    parser.add_argument("--force", action="store_true", help="replace pictures already in --out (the shipped ones)")
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {gesture: check_new(out / emoji_file(gesture), args.force) for gesture in GESTURES}
     from PIL import ImageFont
     try:
         font = ImageFont.truetype(args.font, FONT_SIZE)
     except OSError as exc:
         raise ValueError(f"cannot load the emoji font {args.font}: {exc} "
                          "(apt-get install fonts-noto-color-emoji)") from None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for gesture in GESTURES:
-        path = out / emoji_file(gesture)
-        tmp = path.with_name("tmp-" + path.name)
-        render(gesture.emoji, font, args.size).save(tmp, format="PNG", optimize=True)
-        os.replace(tmp, path)
+    for gesture, path in paths.items():
+        picture = render(gesture.emoji, font, args.size)
+        write_atomic(path, lambda temp: picture.save(temp, format="PNG", optimize=True), args.force)
         print(f"{gesture.emoji}  {gesture.name:12s} -> {path}")
 
 

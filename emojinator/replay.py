@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import positive_int, run_main
+from emojinator.app import ArgumentParser, positive_int, run_main
 from emojinator.dataset import SPLITS, load_split
 from emojinator.model import DEFAULT_MODEL_DIR, read_labels
 from emojinator.synthetic import REGION, clip, silhouette_mask, write_clip
@@ -79,8 +79,8 @@ def score(truth, shown, settle):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="gestures folder (<gesture>/<n>.png or <id>/<n>.jpg)")
     parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR))
     parser.add_argument("--split", choices=("all",) + SPLITS, default="test")

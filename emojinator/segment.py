@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from emojinator.app import write_atomic
+
 SIZE = 50  # side of the classifier's input, as in the shared data set
 DEFAULT_HSV_LOW = np.array([2, 50, 60], np.uint8)   # the original project's skin range
 DEFAULT_HSV_HIGH = np.array([25, 150, 255], np.uint8)
@@ -75,17 +77,17 @@ class Calibration:
     def has_skin(self):
         return self.skin_low is not None
 
-    def save(self, path):
-        """Write atomically as .npz (used by capture.py, read back by run.py --calibration)."""
-        from pathlib import Path
-        import os
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
+    def save(self, path, force=False):
+        """Write atomically as .npz (used by capture.py, read back by run.py --calibration); an existing file is
+        replaced only with force."""
         arrays = {k: v for k, v in (("background", self.background), ("skin_low", self.skin_low),
                                     ("skin_high", self.skin_high)) if v is not None}
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.replace(tmp, path)
+
+        def write(temp):
+            with open(temp, "wb") as f:
+                np.savez_compressed(f, **arrays)
+
+        write_atomic(path, write, force)
 
     @classmethod
     def load(cls, path):

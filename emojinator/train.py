@@ -35,12 +35,12 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, in_range, nonneg_int, positive_int, run_main
+from emojinator.app import ArgumentParser, check_new, in_range, nonneg_int, positive_int, run_main, write_atomic
 from emojinator.augment import augment, none_samples
 from emojinator.dataset import load_split
 from emojinator.gestures import NONE
 from emojinator.landmark_model import DEFAULT_LANDMARK_MODEL
-from emojinator.model import DEFAULT_MODEL_DIR, build_model, save, to_input
+from emojinator.model import DEFAULT_MODEL_DIR, LABELS_FILE, MODEL_FILE, TFLITE_FILE, build_model, save, to_input
 from emojinator.plots import confusion, plot_confusion, plot_curves
 
 
@@ -83,7 +83,14 @@ def with_none(images, labels, names, count, rng):
     return np.concatenate([images, extra]), np.concatenate([labels, np.full(count, NONE.name)])
 
 
+SILHOUETTE_OUTPUTS = (MODEL_FILE, TFLITE_FILE, LABELS_FILE, "curves.png", "confusion_val.png", "history.json")
+
+
 def train(args):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SILHOUETTE_OUTPUTS:  # before training: a model is never replaced without --force
+        check_new(out / name, args.force)
     train_x, train_names, names = load_split(args.data, "train", args.blocks, args.gap)
     val_x, val_names, _ = load_split(args.data, "val", args.blocks, args.gap, names)
     names = [NONE.name] + names
@@ -128,15 +135,12 @@ def train(args):
 
     predicted = model.predict(val_input, batch_size=256, verbose=0).argmax(axis=1)
     matrix = confusion(val_y, predicted, len(names))
-    out = Path(args.out)
     settings = {"split": {"blocks": args.blocks, "gap": args.gap}, "best_epoch": best_epoch,
                 "val_accuracy": round(float(best), 4), "trained_on": str(args.data)}
-    save(model, names, out, settings)
-    plot_curves(history, out / "curves.png")
-    plot_confusion(matrix, names, out / "confusion_val.png", f"validation block, accuracy {best:.4f}")
-    with open(out / "history.json.tmp", "w", encoding="utf-8") as f:
-        json.dump(history, f)
-    os.replace(out / "history.json.tmp", out / "history.json")
+    save(model, names, out, settings, force=args.force)
+    plot_curves(history, out / "curves.png", force=args.force)
+    plot_confusion(matrix, names, out / "confusion_val.png", f"validation block, accuracy {best:.4f}", force=args.force)
+    write_atomic(out / "history.json", json.dumps(history), force=args.force)
     print(f"best epoch {best_epoch}: validation accuracy {best:.4f}; saved {out}")
     for i, name in enumerate(names):
         total = matrix[i].sum()

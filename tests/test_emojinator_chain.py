@@ -30,10 +30,17 @@ def chain(tmp_path_factory):
     for seed, gesture in enumerate(GESTURES, start=1):
         clip = base / f"{gesture}.avi"
         write_clip(clip, scene(gestures=(gesture,), hold=40, empty=20, gap=0, seed=seed))
-        proc = run_script(SCRIPTS / "capture.py", "--gesture", gesture, "--data", data, "--source", clip,
-                          "--calibrate", "20", "--count", "40", "--log", base / f"{gesture}.jsonl")
+        args = ["--mode", "silhouette", "--gesture", gesture, "--data", data, "--source", clip, "--calibrate", "20",
+                "--count", "40", "--log", base / f"{gesture}.jsonl"]
+        if seed > 1:  # calibration.npz exists: it is replaced only with --force, checked before the run
+            learnt = (data / "calibration.npz").read_bytes()
+            refused = run_script(SCRIPTS / "capture.py", *args, check=False)
+            assert refused.returncode == 2 and "calibration.npz' exists; use --force" in refused.stderr
+            assert (data / "calibration.npz").read_bytes() == learnt and not (data / gesture).exists()
+            args.append("--force")
+        proc = run_script(SCRIPTS / "capture.py", *args)
         assert f"holds 40 images" in proc.stderr
-    proc = run_script(SCRIPTS / "train.py", "--data", data, "--out", model, "--epochs", "15", "--width", "16",
+    proc = run_script(SCRIPTS / "train.py", "--mode", "silhouette", "--data", data, "--out", model, "--epochs", "15", "--width", "16",
                       "--batch", "16", "--lr", "0.003", "--blocks", "4", "--gap", "0")
     trained = json.loads(proc.stdout.strip().splitlines()[-1])
     return base, data, model, trained
@@ -61,7 +68,7 @@ def test_train_saves_model_labels_and_pictures(chain):
 
 def test_evaluate_on_the_held_out_block(chain):
     _, data, model, _ = chain
-    proc = run_script(SCRIPTS / "evaluate.py", "--data", data, "--model", model, "--split", "test",
+    proc = run_script(SCRIPTS / "evaluate.py", "--mode", "silhouette", "--data", data, "--model", model, "--split", "test",
                       "--none", "10")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["n"] == 4 * 10 + 10 and result["split"] == "test"
@@ -75,7 +82,7 @@ def test_run_shows_each_gesture_in_order(chain, tmp_path):
     clip = tmp_path / "mix.avi"
     write_clip(clip, scene(gestures=GESTURES, hold=30, empty=20, gap=15, seed=42))  # a scene never captured
     log, out = tmp_path / "events.jsonl", tmp_path / "frames"
-    proc = run_script(SCRIPTS / "run.py", "--source", clip, "--model", model, "--calibrate", "20",
+    proc = run_script(SCRIPTS / "run.py", "--mode", "silhouette", "--source", clip, "--model", model, "--calibrate", "20",
                       "--threshold", "0.5", "--log", log, "--output", out, "--no-display")
     events = read_events(log)
     assert events[0]["event"] == "calibrated" and events[0]["skin"]
@@ -98,7 +105,7 @@ def test_capture_in_a_window_resumes_numbering(chain, xvfb, tmp_path):
     folder.mkdir(parents=True)
     (folder / "5.png").write_bytes(b"an earlier capture")
     log = tmp_path / "capture.jsonl"
-    proc = start_script(SCRIPTS / "capture.py", "--gesture", "victory", "--data", tmp_path / "gestures",
+    proc = start_script(SCRIPTS / "capture.py", "--mode", "silhouette", "--gesture", "victory", "--data", tmp_path / "gestures",
                         "--source", clip, "--calibrate", "20", "--count", "1000", "--log", log, display=xvfb)
     try:
         window = wait_for_window(xvfb, "emojinator capture", timeout=120)
@@ -127,7 +134,7 @@ def test_run_in_a_window_takes_keys(chain, xvfb, tmp_path):
     clip = tmp_path / "mix.avi"
     write_clip(clip, scene(gestures=GESTURES, hold=60, empty=20, seed=5))
     log = tmp_path / "events.jsonl"
-    proc = start_script(SCRIPTS / "run.py", "--source", clip, "--model", model, "--calibrate", "20",
+    proc = start_script(SCRIPTS / "run.py", "--mode", "silhouette", "--source", clip, "--model", model, "--calibrate", "20",
                         "--log", log, display=xvfb)
     try:
         window = wait_for_window(xvfb, "emojinator", timeout=240)  # TensorFlow loads first
