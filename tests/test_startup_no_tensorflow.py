@@ -20,7 +20,8 @@ RUNS = {
     "digit_recognizer": (["--source", "synthetic", "--models", "cnn"], "prediction",
                          lambda e: e["model"] == "cnn" and e["text"]),
     "devanagari": (["--source", "synthetic"], "prediction", lambda e: e["label"] and e["confidence"] > 0),
-    "emojinator": (["--source", "synthetic", "--calibrate", "30"], "gesture", lambda e: e["label"] != "none"),
+    "emojinator": (["--mode", "silhouette", "--source", "synthetic", "--calibrate", "30"], "gesture",
+                   lambda e: e["label"] != "none"),
 }
 
 WRAPPER = """
@@ -58,7 +59,7 @@ def damaged_models(tool, tmp_path, damage):
     elif tool == "devanagari":
         names, flags = ["devanagari_cnn.tflite"], ["--model", str(tmp_path / "devanagari_cnn.tflite")]
     else:
-        names, flags = ["model.tflite", "labels.json"], ["--model", str(tmp_path)]
+        names, flags = ["model.tflite", "labels.json"], ["--mode", "silhouette", "--model", str(tmp_path)]
     for name in names:
         for suffix in ("", ".sha256"):
             if (ROOT / tool / "models" / (name + suffix)).exists():
