@@ -1,6 +1,11 @@
-"""Measure a trained model on a gestures folder: accuracy per gesture and overall, and a confusion matrix.
+"""Measure a trained model: accuracy per gesture and overall, and a confusion matrix.
 
-The images go through the same TFLite interpreter run.py uses. With --split test only the last capture-order
+Landmark mode (the default): --generated N scores N held-out generated hands per gesture (a seed training never
+uses) and draws the confusion matrix; --real LABELS scores labelled real photos and GIF frames (the largest hand
+of each, each image alone; --mirrored also mirrored); --data scores the captures' --split block. Everything runs
+through the same LiteRT model as run.py.
+
+Silhouette mode (--mode silhouette): a gestures folder of silhouettes. The images go through the same TFLite interpreter run.py uses. With --split test only the last capture-order
 block of each gesture is used (the block train.py never saw, with the block settings the model was trained
 with); --split all uses every image (for a folder captured separately from the training data).
 --none N adds N generated non-gesture silhouettes, drawn with a seed training never uses, to check that
@@ -8,8 +13,10 @@ with); --split all uses every image (for a folder captured separately from the t
 "per_class".
 
 Usage:
-    python emojinator/evaluate.py --data ../shared/data/emojinator-gestures --split test
-    python emojinator/evaluate.py --data gestures --model my_model --confusion confusion.png --none 500
+    python emojinator/evaluate.py --generated 500 --real tests/data/emojinator/labels.json --mirrored
+    python emojinator/evaluate.py --model my_model --data captures --split test
+    python emojinator/evaluate.py --mode silhouette --data ../shared/data/emojinator-gestures --split test
+    python emojinator/evaluate.py --mode silhouette --data gestures --model my_model --none 500
 
 Keys:
     none (no window)
@@ -24,10 +31,12 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import run_main
+from emojinator.app import ArgumentParser, check_new, nonneg_int, run_main
 from emojinator.augment import none_samples
 from emojinator.dataset import SPLITS, load_split
 from emojinator.gestures import NONE
+from emojinator.landmark_evaluation import evaluate_landmarks
+from emojinator.landmark_model import DEFAULT_LANDMARK_MODEL, GestureClassifier
 from emojinator.model import DEFAULT_MODEL_DIR, Classifier
 from emojinator.plots import confusion, plot_confusion
 
@@ -35,24 +44,39 @@ NONE_SEED = 987654  # train.py draws its none silhouettes from seeds 0 (training
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="gestures folder (<gesture>/<n>.png or <id>/<n>.jpg)")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR), help="model folder (default: shipped)")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("landmarks", "silhouette"), default="landmarks",
+                        help="landmarks: the landmark MLP (default); silhouette: the original CNN")
+    parser.add_argument("--data", help="captures folder (<gesture>/<n>.json landmarks; silhouette mode, "
+                                       "required: <gesture>/<n>.png or <id>/<n>.jpg)")
+    parser.add_argument("--model", help="model folder (default: the shipped one of the mode)")
     parser.add_argument("--split", choices=("all",) + SPLITS, default="all",
                         help="which capture-order blocks to use (default all; test = last block)")
-    parser.add_argument("--none", type=int, default=0, metavar="N",
+    parser.add_argument("--generated", type=nonneg_int, default=0, metavar="N",
+                        help="landmark mode: N held-out generated hands per gesture")
+    parser.add_argument("--real", metavar="LABELS", help="landmark mode: labels JSON of real images")
+    parser.add_argument("--mirrored", action="store_true", help="with --real: score mirrored images too")
+    parser.add_argument("--none", type=nonneg_int, default=0, metavar="N",
                         help="add N generated non-gesture silhouettes (a seed training never uses) as `none`")
     parser.add_argument("--confusion", metavar="PNG",
                         help="confusion matrix picture (default: confusion_<split>.png in the model folder)")
+    parser.add_argument("--force", action="store_true", help="replace an existing confusion matrix picture")
     args = parser.parse_args(argv)
+    if args.mode == "landmarks":
+        args.model = args.model or str(DEFAULT_LANDMARK_MODEL)
+        return evaluate_landmarks(GestureClassifier(args.model), args)
+    if not args.data:
+        parser.error("--mode silhouette needs --data")
+    args.model = args.model or str(DEFAULT_MODEL_DIR)
+    picture = check_new(Path(args.confusion or Path(args.model) / f"confusion_{args.split}.png"), args.force)
 
     classifier = Classifier(args.model)
     split = classifier.meta.get("split", {})
     images, truth, _ = load_split(args.data, args.split, split.get("blocks", 5), split.get("gap", 10),
                                   classifier.names)
-    if args.none < 0 or (args.none and NONE.name not in classifier.names):
-        raise ValueError("--none needs a positive count and a model with a `none` class")
+    if args.none and NONE.name not in classifier.names:
+        raise ValueError("--none needs a model with a `none` class")
     if args.none:
         images = np.concatenate([images, none_samples(args.none, np.random.default_rng(NONE_SEED))])
         truth = np.concatenate([truth, np.full(args.none, NONE.name)])
@@ -70,9 +94,8 @@ def main(argv=None):
         per_class[name] = round(float(row[index[name]] / row.sum()), 4)
         print(f"{name:12s} {per_class[name]:.4f}  {row.sum():6d}")
     print(f"{'overall':12s} {accuracy:.4f}  {len(true):6d}")
-    picture = Path(args.confusion or Path(args.model) / f"confusion_{args.split}.png")
     plot_confusion(matrix, classifier.names, picture,
-                   f"{Path(args.data).name} ({args.split}): accuracy {accuracy:.4f}, n={len(true)}")
+                   f"{Path(args.data).name} ({args.split}): accuracy {accuracy:.4f}, n={len(true)}", args.force)
     print(f"confusion matrix: {picture}")
     print(json.dumps({"accuracy": round(accuracy, 4), "n": int(len(true)), "split": args.split,
                       "per_class": per_class}))
