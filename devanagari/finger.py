@@ -14,7 +14,9 @@ shot, turned 90 and 180 degrees, mirrored and at 40 % size): the pointing index 
 The thumb is ignored: people point with it tucked in or sticking out.
 
 The pen state has hysteresis, so a finger near a threshold does not make the stroke flicker on and off: the pen
-goes down on the strict thresholds (`*_DOWN`) and stays down on the loose ones (`*_HOLD`).
+goes down on the strict thresholds (`*_DOWN`) and stays down on the loose ones (`*_HOLD`). A hand cut by the
+frame's edge never writes: the landmark model guesses the part it cannot see (a half-curled hand coming into the
+picture from below read as pointing in the generated clips), so the palm must lie inside the frame.
 The fingertip is smoothed with a One Euro filter (below): the landmark model's jitter of a pixel or two would
 otherwise show as a wobbly stroke, and a plain moving average would make fast strokes lag.
 """
@@ -31,6 +33,8 @@ EXTENDED_DOWN = 0.90  # the index this straight (each joint bent < ~30 degrees) 
 EXTENDED_HOLD = 0.85  # ... and keeps it down while straighter than this (~37 degrees): a half-curled index lifts
 FOLDED_DOWN = 0.65  # middle, ring and little finger curled below this put the pen down (curled: <= 0.52) ...
 FOLDED_HOLD = 0.75  # ... and keep it down while below this; an open hand or a V (about 1.0) lifts it
+PALM = (0, 1, 5, 9, 13, 17)  # wrist, thumb CMC and the four finger MCPs
+EDGE_MARGIN = 0.25  # the palm this far inside the frame, in palm lengths (wrist to middle MCP): 20-25 px in the clips
 
 # One Euro filter (Casiez, Roussel and Vogel, CHI 2012): the cut-off frequency rises with the speed, so a slow or
 # still fingertip is smoothed hard (landmark jitter) and a fast one follows with little lag. Chosen on the
@@ -48,6 +52,15 @@ def straightness(landmarks, finger):
     points = np.asarray(landmarks, np.float64)[list(finger)]
     bones = np.linalg.norm(np.diff(points, axis=0), axis=1).sum()
     return float(np.linalg.norm(points[-1] - points[0]) / bones) if bones > 0 else 0.0
+
+
+def palm_in_view(landmarks, shape):
+    """True when the palm's landmarks lie inside an image of `shape`, EDGE_MARGIN palm lengths from its edges."""
+    points = np.asarray(landmarks, np.float64)[:, :2]
+    margin = EDGE_MARGIN * float(np.linalg.norm(points[9] - points[0]))
+    palm = points[list(PALM)]
+    return bool((palm >= margin).all() and (palm[:, 0] <= shape[1] - margin).all()
+                and (palm[:, 1] <= shape[0] - margin).all())
 
 
 def is_pointing(landmarks, holding=False):
@@ -102,12 +115,14 @@ class FingerPen:
     def locate(self, image_bgr, t):
         """The pen's tip in this frame (stream time t): (x, y) while a pointing hand writes, else None."""
         hands = self.hands.track(image_bgr)
-        return self.update(hands[0].landmarks if hands else None, t)
+        return self.update(hands[0].landmarks if hands else None, t, image_bgr.shape)
 
-    def update(self, landmarks, t):
-        """The pen's tip for one frame's landmarks (None: no hand) at stream time t."""
+    def update(self, landmarks, t, shape=None):
+        """The pen's tip for one frame's landmarks (None: no hand) at stream time t, in a frame of `shape`
+        (None: no frame edge to check)."""
         self.hand = landmarks
-        self.down = landmarks is not None and is_pointing(landmarks, holding=self.down)
+        self.down = (landmarks is not None and (shape is None or palm_in_view(landmarks, shape))
+                     and is_pointing(landmarks, holding=self.down))
         if not self.down:
             self.filter.reset()
             return None

@@ -6,7 +6,7 @@ curls its index (half curl, then fist) to lift the pen and moves to the next str
 leaves the picture as a fist; then the picture stays empty for `pause` seconds. The strokes are MNIST test
 digits traced along their skeletons (synth.digit_strokes, as the coloured-pen clip does).
 
-    frames, labels = finger_clip(indices=(0, 1, 2))                # 640x480 BGR frames at 30 fps
+    for frame, label in finger_frames(indices=(0, 1, 2)): ...    # 640x480 BGR frames at 30 fps, label or None
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,11 +147,10 @@ def finger_frames(indices=(0, 1, 2, 3), shapes=None, pause=0.8, seed=0, data=Non
         yield from render(background, noise, hand, moves, pause, int(data["y_test"][index]))
 
 
-def finger_clip(indices=(0, 1, 2, 3), data=None, **kw):
-    """(frames, labels of the digits in order), for --source synthetic and the tests."""
-    data = data or load_mnist()
-    frames = [frame for frame, _ in finger_frames(indices, data=data, **kw)]
-    return frames, [int(data["y_test"][i]) for i in indices]
+def frames(indices=(0, 1, 2, 3), **kw):
+    """The clip's frames only (for `--source synthetic`)."""
+    for frame, _ in finger_frames(indices, **kw):
+        yield frame
 
 
 def write_clip(path, indices, **kw):

@@ -20,14 +20,12 @@ def help_line(image, line):
 
 
 def draw_air_view(frame, mask, board, pen, shown, help_text):
-    """Camera (or pen mask) with the strokes, and beside it the blackboard with the last classification."""
+    """Camera (or pen mask) with the strokes and the pen (pen.PenLocator or finger.FingerPen), and beside it the
+    blackboard with the last classification."""
     left = cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR) if mask is not None else frame.copy()
     scale = max(2, frame.shape[0] // 60)
     board.draw(left, INK, scale)
-    if pen is not None:
-        cv2.circle(left, (int(pen.x), int(pen.y)), int(pen.radius), (0, 255, 0), 2, cv2.LINE_AA)
-    else:
-        text(left, "pen not seen", (10, 24), (0, 200, 255))
+    pen.draw(left)  # the colour pen's ring, or the hand's skeleton and whether the finger writes
     help_line(left, help_text)
     right = np.full_like(frame, BOARD)
     board.draw(right, (255, 255, 255), 2 * scale)
@@ -43,7 +41,7 @@ def draw_air_view(frame, mask, board, pen, shown, help_text):
             line = f"{name:>7}: {reading['text']}  {100 * reading['confidences'][0]:5.1f}%"
             text(right, line, (10, 28 + 26 * row), colour, 0.6, 2 if name == fields["model"] else 1)
     else:
-        text(right, "draw a digit with the pen", (10, 28), OTHER)
+        text(right, "write a digit in the air", (10, 28), OTHER)
     return np.hstack([left, right])
 
 

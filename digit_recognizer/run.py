@@ -1,24 +1,29 @@
-"""Recognise handwritten digits from a webcam: draw in the air with a coloured pen, or read digits on paper.
+"""Recognise handwritten digits from a webcam: write in the air with your finger (or a coloured pen), or read
+digits on paper.
 
-Air mode (default): a coloured pen (blue by default) draws on a blackboard. When the pen has been out of sight
-for --gone seconds, or on space, the drawing is classified by every model, shown with confidences, logged and
-cleared. Paper mode: the digits written inside a region of interest (--roi or drag with the mouse) are
+Air mode (default): the index fingertip of a pointing hand writes on a blackboard (MediaPipe Hands' landmarks,
+hands.py); curl the finger or take the hand away to lift the pen. `--pen blue` (green, red, yellow, `--hsv`,
+`--profile`) follows a coloured pen instead. When the pen has been up (or out of sight) for --gone seconds, or on
+space, the drawing is classified by every model, shown with confidences, logged and cleared; shorter lifts
+belong to the same digit (the bar of a 4 or a 7). Paper mode: the digits written inside a region of interest (--roi or drag with the mouse) are
 segmented, read left to right and shown as a number with a confidence per digit.
 
 Usage:
-    python digit_recognizer/run.py                                # air mode, blue pen, camera 0
-    python digit_recognizer/run.py --color green --gone 0.8
+    python digit_recognizer/run.py                                # air mode, your finger, camera 0
+    python digit_recognizer/run.py --pen green --gone 0.8         # a green pen instead
     python digit_recognizer/run.py --mode paper --roi 100,150,440,180
     python digit_recognizer/run.py --models softmax,shallow,deep  # NumPy models only
     python digit_recognizer/run.py --source clip.mp4 --no-display --log - --output out.avi
-    python digit_recognizer/run.py --source synthetic --no-display --log -   # generated clip, known digits
+    python digit_recognizer/run.py --source synthetic --no-display --log -   # a hand photo writes 7 2 1 0
+    python digit_recognizer/run.py --source synthetic --pen blue  # a generated blue pen writes them
 
 Keys:
     space  air: classify the drawing now
     c      air: clear the blackboard
-    k      air: calibrate the pen colour (select it with the mouse, Enter to accept); the profile is saved
+    k      air: calibrate a pen colour (select it with the mouse, Enter to accept); the profile is saved and that
+           colour writes from then on (also after the finger)
     mouse  paper: drag a rectangle to set the region of interest
-    m      toggle the mask view (pen mask in air mode, ink in paper mode)
+    m      toggle the mask view (a coloured pen's mask in air mode, ink in paper mode)
     q/Esc  quit
 """
 import argparse
@@ -30,9 +35,10 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import cv2
 
-from digit_recognizer import colors, synth
+from digit_recognizer import colors, hand_clip, synth
 from digit_recognizer.app import TOOL, App, ArgumentParser, add_core_args, nonneg_float, positive_int, run_main
 from digit_recognizer.board import Blackboard
+from digit_recognizer.finger import FingerPen
 from digit_recognizer.models import MODELS_DIR, load_models, parse_model_names
 from digit_recognizer.overlay import draw_air_view, draw_paper_view
 from digit_recognizer.paper import binarise, find_digits
@@ -55,14 +61,17 @@ def parse_args(argv=None):
                         "else the last of --models)")
     parser.add_argument("--models-dir", default=str(MODELS_DIR), help="folder of trained models")
     colour = parser.add_mutually_exclusive_group()
-    colour.add_argument("--color", choices=sorted(colors.PRESETS), default="blue", help="pen colour preset")
+    colour.add_argument("--pen", "--color", dest="pen", choices=["finger", *sorted(colors.PRESETS)],
+                        help="air: what writes: the index finger of a pointing hand (the default) or a pen of that "
+                        "colour")
     colour.add_argument("--hsv", nargs=6, type=int, metavar=("H", "S", "V", "H", "S", "V"),
                         help="pen colour as low and high HSV bounds (H 0-179, S/V 0-255)")
     colour.add_argument("--profile", metavar="JSON", help="pen colour profile saved by calibration (key k)")
     parser.add_argument("--save-profile", default="hsv_profile.json", metavar="JSON",
                         help="where calibration saves its profile (never overwritten: a number is added)")
     parser.add_argument("--gone", type=nonneg_float, default=0.5, metavar="S",
-                        help="air: classify once the pen has been out of sight this many seconds (default 0.5)")
+                        help="air: classify once the pen has been up (finger not pointing, or pen out of sight) "
+                        "this many seconds (default 0.5)")
     parser.add_argument("--roi", metavar="X,Y,W,H", help="paper: region of interest in pixels "
                         "(default: the middle 80%% x 50%% of the frame)")
     parser.add_argument("--stable", type=positive_int, default=3, metavar="N",
@@ -75,15 +84,19 @@ def parse_args(argv=None):
             args.roi = ()
         if len(args.roi) != 4 or min(args.roi[2:]) < 8 or min(args.roi[:2]) < 0:
             parser.error("--roi must be X,Y,W,H in pixels, with W and H at least 8")
+    args.pen = args.pen or ("hsv" if args.hsv else "profile" if args.profile else "finger")  # logged as `pen`
     return args
 
 
-def colour_ranges(args):
+def make_pen(args):
+    """The air pen: finger.FingerPen, or pen.PenLocator for a colour (a bad --hsv or --profile raises here)."""
+    if args.pen == "finger":
+        return FingerPen()
     if args.hsv:
-        return colors.parse_hsv(args.hsv)
+        return PenLocator(colors.parse_hsv(args.hsv), args.pen)
     if args.profile:
-        return colors.load_profile(args.profile)
-    return colors.PRESETS[args.color]
+        return PenLocator(colors.load_profile(args.profile), args.pen)
+    return PenLocator(colors.PRESETS[args.pen], args.pen)
 
 
 def make_recogniser(args):
@@ -105,44 +118,45 @@ def calibrate(app, image, save_path):
     return ranges
 
 
-def run_air(app, args, recognise, ranges):
-    locate = PenLocator(ranges)
-    board = Blackboard()
+def run_air(app, args, recognise, pen):
+    board = Blackboard(smoothing=0) if args.pen == "finger" else Blackboard()  # the finger pen smooths its tip
     last_seen = None
     shown = None  # (event fields, 28x28 image) of the last classification, for the side panel
     show_mask = False
     key = frame = None
     for frame in app.frames():
-        mask, pen = locate(frame.image)
-        if pen is not None:
-            board.add(pen.x, pen.y)
+        tip = pen.locate(frame.image, frame.t)
+        if tip is not None:
+            board.add(*tip)
             last_seen = frame.t
         else:
             board.lift()
-        pen_gone = pen is None and last_seen is not None and frame.t - last_seen >= args.gone
+        pen_gone = tip is None and last_seen is not None and frame.t - last_seen >= args.gone
         if board.has_digit and (pen_gone or key == " "):
-            shown = read_board(app, frame, board, recognise)
+            shown = read_board(app, frame, board, recognise, pen.name)
         elif pen_gone or key == "c":
             board.clear()  # a dot or a slip: too small to be a digit
         if not (app.display or app.writer):
             key = None
             continue
-        view = draw_air_view(frame.image, mask if show_mask else None, board, pen, shown, AIR_HELP)
-        key = app.show(view)
+        mask = pen.mask if show_mask else None
+        key = app.show(draw_air_view(frame.image, mask, board, pen, shown, AIR_HELP))
         if key == "m":
             show_mask = not show_mask
         elif key == "k":
-            locate.ranges = calibrate(app, frame.image, args.save_profile) or locate.ranges
+            ranges = calibrate(app, frame.image, args.save_profile)
+            if ranges:  # from now on the calibrated colour writes, whatever wrote before
+                pen, board = PenLocator(ranges, "calibrated"), Blackboard()
             board.clear()
     if board.has_digit and not app.quit:  # the clip ended while the pen was still writing
-        read_board(app, frame, board, recognise)
+        read_board(app, frame, board, recognise, pen.name)
 
 
-def read_board(app, frame, board, recognise):
+def read_board(app, frame, board, recognise, pen_name):
     """Classify the drawing with every model, log it, clear the board; returns what the side panel shows."""
     crop = board.digit_image()
     fields = recognise.event_fields(recognise([crop]))
-    app.log("prediction", frame, mode="air", **fields)
+    app.log("prediction", frame, mode="air", pen=pen_name, **fields)
     board.clear()
     return fields, crop
 
@@ -209,11 +223,14 @@ def run_paper(app, args, recognise):
 def main(argv=None):
     args = parse_args(argv)
     recognise = make_recogniser(args)
-    ranges = colour_ranges(args)  # a bad --hsv or --profile is reported before a camera or a log is opened
-    synthetic = (lambda: synth.air_clip()[0]) if args.mode == "air" else (lambda: synth.paper_clip())
+    pen = make_pen(args) if args.mode == "air" else None  # a bad --hsv or --profile: before a camera or a log
+    if args.mode == "paper":
+        synthetic = synth.paper_clip
+    else:
+        synthetic = hand_clip.frames if args.pen == "finger" else (lambda: synth.air_clip()[0])
     with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
         if args.mode == "air":
-            run_air(app, args, recognise, ranges)
+            run_air(app, args, recognise, pen)
         else:
             run_paper(app, args, recognise)
 

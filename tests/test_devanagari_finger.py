@@ -86,6 +86,16 @@ def test_the_pen_state_has_hysteresis():
     assert pen.update(None, 0) is None  # no hand
 
 
+def test_a_hand_cut_by_the_frame_edge_never_writes():
+    hand = bent_hand(0)
+    hand[:, :2] -= hand[[0, 1, 5, 9, 13, 17], :2].min(axis=0) - 30  # the palm 30 px from the top left corner
+    palm = np.linalg.norm(hand[9, :2] - hand[0, :2])
+    assert 30 > 0.25 * palm  # ... more than the margin in from the edges
+    assert FingerPen(landmarker=object()).update(hand, 0, shape=(1000, 1000)) is not None
+    hand[:, 1] -= 30  # the palm on the frame's top edge: its landmarks are guesses
+    assert FingerPen(landmarker=object()).update(hand, 0, shape=(1000, 1000)) is None
+
+
 def test_one_euro_filter_damps_jitter_and_follows_a_stroke():
     rng = np.random.default_rng(0)
     smooth = OneEuroFilter()

@@ -28,11 +28,12 @@ def mnist():
 
 
 def test_air_mode_reads_traced_mnist_digits_with_every_model(tmp_path, mnist):
-    # MNIST test digits 0-3 and 4-7 (labels 7 2 1 0 4 1 4 9), traced by a blue marker, saved as a video.
+    # MNIST test digits 0-3 and 4-7 (labels 7 2 1 0 4 1 4 9), traced by a blue marker, saved as a video: the
+    # coloured pen still works (the finger: test_digit_recognizer_finger.py).
     frames, labels = air_clip(indices=(0, 1, 2, 3, 4, 6), data=mnist)
     clip = write_video(tmp_path / "air.avi", frames)
     log = tmp_path / "air.jsonl"
-    proc = run_script(RUN, "--source", clip, "--no-display", "--log", log)
+    proc = run_script(RUN, "--source", clip, "--pen", "blue", "--no-display", "--log", log)
     assert f"{len(frames)} frames" in proc.stderr
     events = [e for e in read_events(log) if e["event"] == "prediction"]
     assert len(events) == len(labels)
@@ -40,7 +41,7 @@ def test_air_mode_reads_traced_mnist_digits_with_every_model(tmp_path, mnist):
     frame_numbers = [e["frame"] for e in events]
     assert frame_numbers == sorted(frame_numbers) and events[0]["t"] == pytest.approx(events[0]["frame"] / 30, 0.01)
     for e in events:
-        assert e["model"] == "cnn" and e["mode"] == "air"
+        assert e["model"] == "cnn" and e["mode"] == "air" and e["pen"] == "blue"
         assert set(e["predictions"]) == {"softmax", "shallow", "deep", "cnn"}
         assert 0.5 < e["predictions"]["cnn"]["confidences"][0] <= 1.0
     for name in ("softmax", "shallow", "deep"):
@@ -221,7 +222,8 @@ def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, 
     held = frames[:last_pen + 1] + [frames[last_pen]] * 1500  # the pen stays in view: only space can read
     clip = write_video(tmp_path / "held.avi", held)
     log = tmp_path / "air_window.jsonl"
-    proc = start_script(RUN, "--source", clip, "--log", log, "--models", NUMPY_MODELS, display=xvfb)
+    proc = start_script(RUN, "--source", clip, "--color", "blue", "--log", log, "--models", NUMPY_MODELS,
+                        display=xvfb)  # --color: the old name of --pen
     try:
         window = wait_for_window(xvfb, "digit_recognizer")
         time.sleep(3.0)  # the digit takes 77 frames: drawn by then at any usable frame rate

@@ -1,0 +1,110 @@
+"""digit_recognizer: writing digits with the finger. run.py end to end (default flags) on a clip of a real hand
+photo writing MNIST test digits stroke by stroke (hand_clip.py), hands that do not point, the pointing test on the
+real photos, and the window under Xvfb.
+"""
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import DATA, read_events, run_script, send_key, start_script, wait_for_window
+from digit_recognizer import hand_clip
+from digit_recognizer.finger import FingerPen, is_pointing
+from digit_recognizer.hands import HandLandmarker
+from digit_recognizer.mnist import load_mnist
+from digit_recognizer.synth import digit_strokes
+
+RUN = "digit_recognizer/run.py"
+TWO_STROKES = (4, 8)  # MNIST test digits 4 and 8: a "4" and a "5", each written in two strokes
+CLIP = (*TWO_STROKES, 0)  # ... and a "7" in one
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist()
+
+
+def write_video(path, frames, fps=hand_clip.FPS):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, hand_clip.SIZE)
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_the_pointing_photo_points_and_the_others_do_not():
+    hands = HandLandmarker(max_hands=1)
+    for name, pointing in (("nocurl", True), ("halfcurl", False), ("fullcurl", False)):
+        image = cv2.imread(str(DATA / "hand_tracking" / f"{name}.jpg"))
+        for view in (image, cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), cv2.flip(image, 1)):
+            (hand,) = hands.detect(view)
+            assert is_pointing(hand.landmarks) == is_pointing(hand.landmarks, holding=True) == pointing, name
+
+
+def test_run_reads_digits_written_with_a_finger(tmp_path, mnist):
+    assert all(len(digit_strokes(mnist["x_test"][i])) == 2 for i in TWO_STROKES)  # lifts inside a digit
+    clip = tmp_path / "finger.avi"
+    truth = hand_clip.write_clip(clip, CLIP, data=mnist)
+    log = tmp_path / "finger.jsonl"
+    run_script(RUN, "--source", clip, "--no-display", "--log", log)  # default flags: the finger writes
+    events = [e for e in read_events(log) if e["event"] == "prediction"]
+    labels = [int(mnist["y_test"][i]) for i in CLIP]
+    assert [e["text"] for e in events] == [str(d) for d in labels]  # one reading per digit, each right
+    ends = [i for i, label in enumerate(truth) if label is not None and (truth + [None])[i + 1] is None]
+    assert len(ends) == len(CLIP)
+    for event, end in zip(events, ends):
+        assert event["pen"] == "finger" and event["mode"] == "air" and event["model"] == "cnn"
+        assert end - 20 < event["frame"] <= end + 20  # when the hand has left the picture
+
+
+@pytest.mark.parametrize("shape", [hand_clip.FIST, hand_clip.HALF_CURLED])
+def test_a_hand_that_does_not_point_never_draws(shape, mnist):
+    pen = FingerPen()
+    seen = drawn = 0
+    for i, (frame, label) in enumerate(hand_clip.finger_frames((0,), shapes=shape, pause=0.2, data=mnist)):
+        drawn += pen.locate(frame, i / hand_clip.FPS) is not None
+        seen += label is not None and pen.hand is not None
+    assert seen > 60  # the hand was followed while it "wrote" the 7 ...
+    assert drawn == 0  # ... and never put the pen down
+
+
+def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
+    # A "7" written, then the finger stays up and pointing: only space can read it.
+    moves = hand_clip.hand_moves(hand_clip.digit_path(mnist["x_test"][0]))
+    last_point = hand_clip.FPS * 0.4 + max(i for i, (shape, _) in enumerate(moves) if shape == hand_clip.POINTING)
+    frames = hand_clip.finger_frames((0,), data=mnist)  # 0.4 s without a hand, then the moves
+    writer = cv2.VideoWriter(str(tmp_path / "held.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, hand_clip.SIZE)
+    for i, (frame, _) in enumerate(frames):
+        writer.write(frame)
+        if i == last_point:
+            for _ in range(600):  # 20 s at the clip's rate
+                writer.write(frame)
+            break
+    writer.release()
+    log, out = tmp_path / "window.jsonl", tmp_path / "frames"
+    proc = start_script(RUN, "--source", tmp_path / "held.avi", "--log", log, "--output", out,
+                        "--models", "softmax,shallow,deep", display=xvfb)
+    try:
+        window = wait_for_window(xvfb, "digit_recognizer")
+        deadline = time.time() + 60
+        while len(list(out.glob("*.png"))) < last_point + 15 and time.time() < deadline:  # the 7 is written
+            time.sleep(0.2)
+        send_key(xvfb, window, "space")
+        deadline = time.time() + 30
+        while time.time() < deadline and not (log.exists() and log.read_text()):
+            time.sleep(0.1)
+        assert proc.poll() is None, "the clip ended before space was pressed"
+        send_key(xvfb, window, "q")
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    events = read_events(log)
+    assert len(events) == 1 and events[0]["frame"] > last_point and events[0]["text"] == "7"
+    assert events[0]["pen"] == "finger"
+    shown = cv2.imread(str(sorted(out.glob("*.png"))[-1]))
+    assert shown.shape == (480, 2 * 640, 3)  # the camera view and the blackboard
+    skeleton = (shown[:, :640, 1] > 200) & (shown[:, :640, 0] < 60) & (shown[:, :640, 2] < 60)  # pure green
+    assert skeleton.sum() > 200  # the hand's skeleton is drawn
