@@ -1,0 +1,68 @@
+"""Accuracy of writing digits in the air with the finger: a clip of a real hand photo writing MNIST test digits,
+read by run.py with its default flags.
+
+The clip (hand_clip.py) shows the fingerpose photo of a pointing hand moved so that its fingertip traces each
+digit's skeleton stroke by stroke, curling the finger between strokes and leaving the picture after each digit.
+It is written to a temporary MJPG video and run.py's own main() reads it (--no-display --log, nothing else).
+A digit counts as right when exactly one reading falls between its hand coming into the picture and the next
+digit's, and that reading is the digit's label; readings beyond one per digit are counted as extra. MNIST test
+digits were never trained on. The last stdout line is JSON.
+
+Usage:
+    python digit_recognizer/finger_eval.py                        # MNIST test digits 0-29
+    python digit_recognizer/finger_eval.py --first 1000 --count 30
+
+Keys:
+    none (command-line tool)
+"""
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digit_recognizer import hand_clip, run
+from digit_recognizer.app import ArgumentParser, nonneg_int, positive_int, run_main
+from digit_recognizer.mnist import load_mnist
+
+
+def digit_windows(truth):
+    """(first frame, end frame) of each digit's part of the clip, from the per-frame labels (None between)."""
+    starts = [i for i, label in enumerate(truth) if label is not None and (i == 0 or truth[i - 1] is None)]
+    return list(zip(starts, starts[1:] + [len(truth)]))
+
+
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--first", type=nonneg_int, default=0, help="first MNIST test digit (default 0)")
+    parser.add_argument("--count", type=positive_int, default=30, help="how many digits (default 30)")
+    args = parser.parse_args(argv)
+    data = load_mnist()
+    indices = list(range(args.first, args.first + args.count))
+    if indices[-1] >= len(data["y_test"]):
+        raise ValueError(f"MNIST has {len(data['y_test'])} test digits; --first + --count goes beyond them")
+    labels = [int(data["y_test"][i]) for i in indices]
+    with tempfile.TemporaryDirectory() as folder:
+        clip, log = Path(folder) / "finger.avi", Path(folder) / "events.jsonl"
+        truth = hand_clip.write_clip(clip, indices, data=data)
+        run.main(["--source", str(clip), "--no-display", "--log", str(log)])
+        events = [json.loads(line) for line in log.read_text().splitlines()]
+    readings = [(e["frame"], e["text"]) for e in events if e["event"] == "prediction"]
+    right, read_digits, lines = 0, 0, []
+    for index, label, (start, end) in zip(indices, labels, digit_windows(truth)):
+        read = [text for frame, text in readings if start <= frame < end]
+        right += read == [str(label)]
+        read_digits += bool(read)
+        lines.append(f"{index:6d}  {label}  {' '.join(read) or '-':8s}{'' if read == [str(label)] else '  wrong'}")
+    print("MNIST test digit, label, read")
+    print("\n".join(lines))
+    print(json.dumps({"accuracy": round(right / len(indices), 4), "right": right, "n": len(indices),
+                      "extra_readings": len(readings) - read_digits, "readings": len(readings),
+                      "first": args.first}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
