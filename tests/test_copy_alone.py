@@ -24,7 +24,7 @@ RUN_ARGS = {
     "digit_recognizer": ["--source", "synthetic"],
     "devanagari": ["--source", "synthetic"],
     "facenet": ["--source", "facenet/data/obama_1.jpg", "--model", "dlib"],
-    "emojinator": ["--source", "synthetic"],
+    "emojinator": ["--mode", "silhouette", "--source", "synthetic"],  # the generated scene is a silhouette one
 }
 LOGS_EVERY_FRAME = ("hand_tracking", "drowsiness", "facenet")
 # The scripts that read ../tests/data before, on their shipped data
