@@ -1,13 +1,17 @@
-"""Frames per second of segmentation + classification, side by side with the simpler ways, in one run.
+"""Frames per second of both modes, side by side with the simpler ways, in one run.
 
-On the same generated frames (640x480, a hand in the 350x350 region): segmentation alone, then segmentation plus
+Landmark mode against silhouette mode: the whole run.py loop with --no-display on one 640x480 clip of a real
+hand photo (--photo, drifting and turning a little), each mode from its summary line; then the landmark loop's
+stages in this process (hands.py tracking, the classifier, drawing the skeleton and emoji), in ms per frame.
+
+Silhouette mode in detail: on the same generated frames (640x480, a hand in the 350x350 region): segmentation alone, then segmentation plus
 the classifier called through the TFLite interpreter (what run.py does), through a tf.function, and through
 Keras `model.predict` (the original tool's per-frame call). Finally the whole run.py loop with --no-display on a
 generated clip (decoding included), from its summary line. The last stdout line is a JSON object.
 
 Usage:
     python emojinator/benchmark.py
-    python emojinator/benchmark.py --frames 600 --model my_model
+    python emojinator/benchmark.py --frames 600 --model my_model --photo tests/data/emojinator/nocurl.jpg
 
 Keys:
     none (no window)
@@ -25,12 +29,18 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cv2
 import numpy as np
 
 from emojinator.app import ArgumentParser, positive_int, run_main
+from emojinator.landmark_model import GestureClassifier
+from emojinator.live import HandGestures, draw
+from emojinator.run import EMOJI_SIZE, load_pictures
 from emojinator.model import DEFAULT_MODEL_DIR, MODEL_FILE, Classifier, to_input
 from emojinator.segment import Calibrator, segment
 from emojinator.synthetic import FINGERS, REGION, scene, write_clip
+
+PHOTO = Path("tests/data/emojinator/nocurl.jpg")  # a real hand (fingerpose, MIT) in the repository's test data
 
 
 def timed(frames, calibration, classify=None):
@@ -53,12 +63,82 @@ def run_loop_fps(model, frames):
         clip = Path(folder) / "clip.avi"
         write_clip(clip, scene(gestures=tuple(FINGERS), hold=max(1, frames // len(FINGERS)), empty=30, seed=1))
         proc = subprocess.run([sys.executable, str(Path(__file__).with_name("run.py")), "--source", str(clip),
-                               "--model", str(model), "--calibrate", "30", "--no-display"],
+                               "--mode", "silhouette", "--model", str(model), "--calibrate", "30", "--no-display"],
                               capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
     found = re.search(r"emojinator: (\d+) frames in ([\d.]+) s \(([\d.]+) fps\)", proc.stderr)
     if proc.returncode != 0 or not found:
         raise ValueError(f"run.py failed: {proc.stderr.strip().splitlines()[-1:]}")
     return float(found.group(3))
+
+
+def photo_frames(photo, count):
+    """640x480 frames of a real hand photo that drifts and turns a little: one hand, held in front of a camera."""
+    scale = 400 / max(photo.shape[:2])
+    for i in range(count):
+        matrix = cv2.getRotationMatrix2D((photo.shape[1] / 2, photo.shape[0] / 2), 6 * np.sin(i / 9),
+                                         scale * (1 + 0.05 * np.cos(i / 11)))
+        matrix[:, 2] += (320 - photo.shape[1] / 2 + 60 * np.sin(i / 15), 240 - photo.shape[0] / 2)
+        yield cv2.warpAffine(photo, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+
+
+def loop_fps(clip, *flags):
+    """fps of the real run.py --no-display on a clip, from its summary line."""
+    proc = subprocess.run([sys.executable, str(Path(__file__).with_name("run.py")), "--source", str(clip),
+                           "--no-display", *flags], capture_output=True, text=True,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    found = re.search(r"emojinator: (\d+) frames in ([\d.]+) s \(([\d.]+) fps\)", proc.stderr)
+    if proc.returncode != 0 or not found:
+        raise ValueError(f"run.py failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return float(found.group(3))
+
+
+def landmark_stages(frames):
+    """ms per frame of what run.py does per frame in landmark mode: hands.py plus the classifier and the
+    smoothing (HandGestures.update), and drawing; and, of the first, the classifier alone (timed again apart)."""
+    classifier = GestureClassifier()
+    gestures = HandGestures(classifier, max_hands=2)
+    pictures = load_pictures(classifier.labels)
+    update = drawing = classify = 0.0
+    hands_found = 0
+    for frame in frames:
+        start = time.perf_counter()
+        results = gestures.update(frame)
+        middle = time.perf_counter()
+        draw(frame, results, classifier.labels, pictures, EMOJI_SIZE)
+        end = time.perf_counter()
+        for result in results:
+            if result.hand is not None:
+                classifier.probabilities(result.hand.landmarks, result.hand.handedness)
+                hands_found += 1
+        update, drawing = update + middle - start, drawing + end - middle
+        classify += time.perf_counter() - end
+    n = len(frames)
+    return {"hands + classifier + smoothing": round(1000 * update / n, 3), "drawing": round(1000 * drawing / n, 3),
+            "(of the first: classifier alone)": round(1000 * classify / n, 3)}, hands_found / n
+
+
+def compare_modes(photo, count, silhouette_model):
+    """Both run.py modes on one clip of a real hand, then the landmark loop's stages."""
+    frames = list(photo_frames(photo, count))
+    with tempfile.TemporaryDirectory() as folder:
+        clip = Path(folder) / "hand.avi"
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+        for frame in frames:
+            writer.write(frame)
+        writer.release()
+        landmarks = loop_fps(clip)
+        silhouette = loop_fps(clip, "--mode", "silhouette", "--model", str(silhouette_model))
+    stages, hands = landmark_stages(frames)
+    print(f"whole run.py loop, 640x480, one real hand, --no-display ({count} frames):")
+    print(f"  {'landmarks (default)':38s} {landmarks:9.1f} fps")
+    print(f"  {'--mode silhouette':38s} {silhouette:9.1f} fps")
+    print(f"landmark loop in this process ({hands:.2f} hands per frame), ms per frame:")
+    for name, ms in stages.items():
+        print(f"  {name:38s} {ms:9.3f}")
+    total = stages["hands + classifier + smoothing"] + stages["drawing"]
+    print(f"  {'per frame in all':38s} {total:9.3f}  ({1000 / total:.1f} fps, decoding not included)")
+    return {"run.py landmarks": {"wall_fps": landmarks}, "run.py --mode silhouette": {"wall_fps": silhouette},
+            "landmark stages ms": stages, "landmark stages fps": round(1000 / total, 1)}
 
 
 def main(argv=None):
@@ -68,7 +148,12 @@ def main(argv=None):
     parser.add_argument("--frames", type=positive_int, default=300, help="frames per measurement")
     parser.add_argument("--predict-frames", type=positive_int, default=30,
                         help="frames for the slow model.predict measurement")
+    parser.add_argument("--photo", default=str(PHOTO), help=f"a real photo of one hand (default {PHOTO})")
     args = parser.parse_args(argv)
+    photo = cv2.imread(args.photo)
+    if photo is None:
+        raise ValueError(f"cannot read --photo {args.photo!r}")
+    modes = compare_modes(photo, args.frames, args.model)
 
     classifier = Classifier(args.model)
     frames = list(scene(gestures=tuple(FINGERS), hold=max(1, args.frames // len(FINGERS)), empty=30, seed=1))
@@ -101,6 +186,7 @@ def main(argv=None):
     print(f"{'run.py --no-display (decode included)':40s} {loop:9.1f} {'':>9s}")
     summary = {name: {"wall_fps": round(wall, 1), "cpu_fps": round(cpu, 1)} for name, (wall, cpu) in results.items()}
     summary["run.py --no-display"] = {"wall_fps": loop}
+    summary.update(modes)
     print(json.dumps(summary))
 
 
