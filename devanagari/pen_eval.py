@@ -16,7 +16,6 @@ Usage:
 Keys:
     none (command-line tool)
 """
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -26,8 +25,9 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 from devanagari import hand_clip, pen_clip
 from devanagari.classes import CLASSES
-from devanagari.classifier import DEFAULT_MODEL, Classifier, ModelError
-from devanagari.fonts import TEST_FAMILIES, FontError, discover_families, select_families, usable_classes
+from devanagari.app import ArgumentParser, run_main
+from devanagari.classifier import DEFAULT_MODEL, Classifier
+from devanagari.fonts import TEST_FAMILIES, discover_families, select_families, usable_classes
 from devanagari.finger import FingerPen
 from devanagari.pen import AirCanvas
 from devanagari.preprocess import prepare_image
@@ -54,18 +54,14 @@ def finger_readings(pen, classifier, label, font_path):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--families", default=TEST_FAMILIES, help="comma-separated font families")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--pen", choices=("path", "finger"), default="path",
                    help="path: pen positions straight onto the canvas (default); finger: a hand photo in frames")
     args = p.parse_args(argv)
-    try:
-        families = select_families(discover_families(), [n for n in args.families.split(",") if n.strip()])
-        classifier = Classifier(args.model)
-    except (FontError, ModelError) as exc:
-        print(f"devanagari: error: {exc}", file=sys.stderr)
-        return 2
+    families = select_families(discover_families(), [n for n in args.families.split(",") if n.strip()])
+    classifier = Classifier(args.model)
     per_family, wrong = {}, []
     pen = FingerPen() if args.pen == "finger" else None
     for family in families.values():
@@ -96,4 +92,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -32,7 +32,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devanagari import hand_clip, pen_clip
-from devanagari.app import App, add_core_args, positive_int, run_main
+from devanagari.app import TOOL, App, ArgumentParser, add_core_args, positive_float, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, top_k
 from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.finger import FingerPen
@@ -40,25 +40,13 @@ from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, ColourPen, parse_hsv
 from devanagari.preprocess import prepare_image
 from devanagari.video import ImageSource
 
-TOOL = "devanagari"
 PEN_HELP = "space: classify  c: clear  q: quit"
 IMAGE_HELP = "space: next image  q: quit"
 
 
-def positive_float(text):
-    value = float(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
-
-positive_float.__name__ = "positive number"
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__[__doc__.index("Usage:"):])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Usage:"):])
     add_core_args(parser)
     colour = parser.add_mutually_exclusive_group()
     colour.add_argument("--pen", "--color", dest="pen", choices=["finger", *sorted(PEN_COLOURS)],
