@@ -36,7 +36,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import cv2
 
 from emojinator import synthetic
-from emojinator.app import App, add_core_args, in_range, positive_int, run_main
+from emojinator.app import App, ArgumentParser, add_core_args, in_range, positive_int, run_main
 from emojinator.controls import add_region_args, apply_key, beside, blend, draw_common, make_calibrator, text
 from emojinator.landmark_model import DEFAULT_LANDMARK_MODEL, GestureClassifier
 from emojinator.live import HandGestures, draw
@@ -49,8 +49,8 @@ EMOJI_SIZE = 96
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     add_core_args(parser)
     parser.add_argument("--mode", choices=("landmarks", "silhouette"), default="landmarks",
                         help="landmarks: every hand in the frame (default); silhouette: the original CNN on "
