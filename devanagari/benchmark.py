@@ -2,11 +2,14 @@
 
 Per character: preprocessing (`prepare_image` on a pen drawing) and the model call run.py makes (its TFLite copy
 through LiteRT), against a traced `tf.function`, an eager `model(x)` call and `model.predict`.
-Per frame: the pen loop (find the pen, draw, compose the view and panel) on the generated pen scene.
+Per frame: the pen loop (find the pen, draw, compose the view and panel) on the generated pen scene; and the
+finger loop as run.py runs it with --no-display (hand landmarks, the pointing test, the canvas; nothing drawn) on
+640x480 frames with a hand in view (a hand photo writing क, hand_clip.py), decoded beforehand: fps, and the
+median ms of frames with and without palm detection.
 Prints a table and, as the last line, JSON with the figures (milliseconds, frames per second).
 
 Usage:
-    python devanagari/benchmark.py [--model devanagari/models/devanagari_cnn.keras] [--repeats 200]
+    python devanagari/benchmark.py [--model devanagari/models/devanagari_cnn.keras] [--repeats 200] [--passes 5]
 
 Keys:
     none (command-line tool)
@@ -22,10 +25,11 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari import pen_clip
+from devanagari import hand_clip, pen_clip
 from devanagari.app import ArgumentParser, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, load_model
 from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
+from devanagari.finger import FingerPen
 from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, find_pen
 from devanagari.preprocess import prepare_image
 
@@ -64,12 +68,35 @@ def frame_loop_fps(frames, classifier):
     return round(len(frames) / (time.perf_counter() - start), 1)
 
 
+def finger_loop(frames, passes):
+    """run.py's per-frame work with the finger pen and no window over `frames`, `passes` times from a fresh
+    tracker: fps, and the median ms of frames with and without palm detection."""
+    pen, canvas = FingerPen(), AirCanvas(frames[0].shape)
+    times = {True: [], False: []}  # palm detector ran: per-frame ms
+    for _ in range(passes):
+        pen.reset()
+        for i, frame in enumerate(frames):
+            start = time.perf_counter()
+            t = i / hand_clip.FPS
+            canvas.update(pen.locate(frame, t), t)
+            times[pen.hands.palm_ran].append((time.perf_counter() - start) * 1000)
+        canvas.clear()
+    all_ms = times[True] + times[False]
+    return {"finger_loop_fps": round(1000 * len(all_ms) / sum(all_ms), 1),
+            "finger_tracked_ms": round(statistics.median(times[False]), 3),
+            "finger_detect_ms": round(statistics.median(times[True]), 3) if times[True] else None,
+            "finger_frames": len(all_ms)}
+
+
 def main(argv=None):
     p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--repeats", type=positive_int, default=200)
+    p.add_argument("--passes", type=positive_int, default=5, help="runs of the finger loop over its frames")
     args = p.parse_args(argv)
     classifier = Classifier(args.model)
+    hand_frames = [f for f, label in hand_clip.scene(["character_1_ka"], pause=0) if label is not None]
+    finger = finger_loop(hand_frames, args.passes)  # before TensorFlow is loaded, as in run.py
     keras_model = load_model(args.model)  # the comparisons below need TensorFlow; run.py never imports it
     drawing = pen_drawing()
     x = prepare_image(drawing)
@@ -88,6 +115,7 @@ def main(argv=None):
     frames = list(pen_clip.frames())
     figures["pen_loop_fps"] = frame_loop_fps(frames, classifier)
     figures["frames"] = len(frames)
+    figures.update(finger)
     for key, value in figures.items():
         print(f"{key:24s} {value}")
     print(json.dumps(figures))
