@@ -74,12 +74,14 @@ def train_landmarks(args):
     keras.utils.set_random_seed(args.seed)
     model = build_mlp(len(names))
     model.optimizer.learning_rate.assign(args.lr)
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=max(3, args.epochs // 4),
+    # The lowest validation loss, not the first perfect accuracy: a tiny capture set reaches accuracy 1 in two
+    # epochs, long before its answers are confident.
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=max(3, args.epochs // 4),
                                          restore_best_weights=True)
     fit = model.fit(x, train_y, validation_data=(vx, val_y), epochs=args.epochs, batch_size=args.batch,
                     callbacks=[stop], verbose=0)
     history = {key: [float(v) for v in values] for key, values in fit.history.items()}
-    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
     predicted = model.predict(vx, batch_size=1024, verbose=0).argmax(axis=1)
     val_accuracy = float((predicted == val_y).mean())
     matrix = confusion(val_y, predicted, len(names))
