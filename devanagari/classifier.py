@@ -5,8 +5,6 @@ with its checksum) through LiteRT: one thread, XNNPACK, no TensorFlow (importing
 (`load_model`) is for training and the benchmark's comparisons only; TensorFlow is imported there, lazily.
 """
 import contextlib
-import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -53,20 +51,6 @@ def export_tflite(model, path, force=False):
     record_checksum(path)
 
 
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Silence file descriptor 2 while LiteRT starts: it prints an XNNPACK INFO line from C++ on every load."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class Classifier:
     """Probabilities over the 46 classes for 32x32 uint8 DHCD-format images, through the model's TFLite copy."""
 
@@ -77,9 +61,8 @@ class Classifier:
             if self.path.is_file():
                 raise ModelError(f"no TFLite copy {lite} of {self.path} (train.py writes it beside the model)")
             raise ModelError(f"model not found: {self.path} (train one with devanagari/train.py)")
-        with quiet_native_stderr():
-            self.model = TFLiteModel(lite)  # checks the file's size and SHA-256 first: a truncated file segfaults
-            shape = self.model.run(np.zeros((1, SIZE, SIZE, 1), np.float32))[0].shape  # first call sets up XNNPACK
+        self.model = TFLiteModel(lite)  # checks the file's size and SHA-256 first: a truncated file segfaults
+        shape = self.model.run(np.zeros((1, SIZE, SIZE, 1), np.float32))[0].shape
         if self.model.input_shape[1:] != (SIZE, SIZE, 1) or shape[-1] != NUM_CLASSES:
             raise ModelError(f"{lite}: expected input (32, 32, 1) and {NUM_CLASSES} outputs, got "
                              f"{self.model.input_shape} -> {shape}")

@@ -9,8 +9,10 @@ a sidecar `<file>.sha256` ("<sha256> <bytes>") written with it (`record_checksum
 both before loading. TensorFlow is never imported here: it costs seconds at start-up and is only needed to train
 and export.
 """
+import contextlib
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,13 +76,15 @@ class TFLiteModel:
         verify_model(path)
         from ai_edge_litert.interpreter import Interpreter  # imported here: scripts that only --help stay fast
 
-        try:
-            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-            self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as e:
-            raise ModelError(f"cannot load model {str(path)!r}: {e}") from None
-        self.inputs = self.interpreter.get_input_details()
-        self.outputs = self.interpreter.get_output_details()
+        with _quiet_native_stderr():  # LiteRT announces its XNNPACK delegate from C++ on every load
+            try:
+                self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+                self.interpreter.allocate_tensors()
+                self.inputs = self.interpreter.get_input_details()
+                self.outputs = self.interpreter.get_output_details()
+                self.run(*[np.zeros(d["shape"], d["dtype"]) for d in self.inputs])  # the delegate is set up here
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"cannot load model {str(path)!r}: {e}") from None
 
     @property
     def input_shape(self):
@@ -103,3 +107,17 @@ class TFLiteModel:
 
     def __call__(self, *arrays):
         return self.run(*arrays)[0]
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence file descriptor 2 (C++ log lines, which Python's sys.stderr cannot catch) for the block."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -5,9 +5,7 @@ calls the Keras model through one `tf.function` with a fixed input signature, an
 same network converted to TensorFlow Lite (`cnn.tflite`, ~0.1 ms per digit) through LiteRT, which needs no
 TensorFlow (importing it costs seconds). TensorFlow is imported only by the training and export code here, lazily.
 """
-import contextlib
 import os
-import sys
 
 import numpy as np
 
@@ -78,26 +76,11 @@ def export_tflite(model, path, force=False):
     record_checksum(path)
 
 
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Silence file descriptor 2 while LiteRT starts: it prints an XNNPACK INFO line from C++ on every load."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class TfliteClassifier:
     """The CNN as a TensorFlow Lite model: `predict_proba(images)` for (n, 28, 28) float32 images in [0, 1]."""
 
     def __init__(self, path):
-        with quiet_native_stderr():
-            self.model = TFLiteModel(path)  # checks the file's size and SHA-256 first: a truncated file segfaults
+        self.model = TFLiteModel(path)  # checks the file's size and SHA-256 first: a truncated file segfaults
 
     def predict_proba(self, images, batch_size=1024):
         images = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)

@@ -6,8 +6,6 @@ through LiteRT (about 0.3 ms for one 50x50 crop; no TensorFlow), never through `
 import contextlib
 import io
 import json
-import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -88,21 +86,6 @@ def read_labels(model_dir):
     return meta
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence C++ log lines on file descriptor 2 (TFLite announces its XNNPACK delegate on every start)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class Classifier:
     """Loads a trained model directory and classifies one 50x50 silhouette at a time."""
 
@@ -114,13 +97,12 @@ class Classifier:
         path = self.model_dir / TFLITE_FILE
         if not path.exists():
             raise ValueError(f"no model in {self.model_dir} (missing {TFLITE_FILE}); train one with train.py")
-        with _quiet_stderr():  # LiteRT announces its XNNPACK delegate on every start
-            # TFLiteModel checks the file's size and SHA-256 first: a truncated model would segfault the runtime
-            self._model = TFLiteModel(path)
-            try:
-                outputs = self._model(to_input(np.zeros((SIZE, SIZE), np.uint8))).shape[-1]  # sets up XNNPACK
-            except (ValueError, RuntimeError) as exc:
-                raise ValueError(f"corrupt model {path}: {exc}") from None
+        # TFLiteModel checks the file's size and SHA-256 first: a truncated model would segfault the runtime
+        self._model = TFLiteModel(path)
+        try:
+            outputs = self._model(to_input(np.zeros((SIZE, SIZE), np.uint8))).shape[-1]
+        except (ValueError, RuntimeError) as exc:
+            raise ValueError(f"corrupt model {path}: {exc}") from None
         if outputs != len(self.labels):
             raise ValueError(f"corrupt model {path}: {outputs} outputs but {LABELS_FILE} lists "
                              f"{len(self.labels)} labels")
