@@ -249,7 +249,7 @@ class EventLog:
 
 def _rounded(value):
     if isinstance(value, float):
-        return round(value, 4)
+        return round(value, 4) if math.isfinite(value) else None  # JSON has no Infinity or NaN
     if isinstance(value, (list, tuple)):
         return [_rounded(v) for v in value]
     if isinstance(value, dict):

@@ -229,3 +229,12 @@ def test_frames_of_another_size_are_letterboxed(tmp_path):
     writer.close()
     capture = cv2.VideoCapture(str(tmp_path / "out.avi"))
     assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 2
+
+
+def test_the_log_is_valid_json_for_infinite_values(tmp_path):
+    import json
+    log = app.EventLog(str(tmp_path / "events.jsonl"))
+    log("match", video.Frame(0, 0.0, None), distance=float("inf"), scores=[float("nan"), 0.5])
+    log.close()
+    record = json.loads((tmp_path / "events.jsonl").read_text(), parse_constant=lambda c: pytest.fail(c))
+    assert record["distance"] is None and record["scores"] == [None, 0.5]
