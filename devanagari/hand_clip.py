@@ -19,15 +19,14 @@ import numpy as np
 from PIL import ImageFont
 
 from devanagari.classes import by_folder
-from devanagari.pen_clip import DEFAULT_TEXT, background, kalam_path
+from devanagari.pen_clip import DEFAULT_TEXT, FPS, HEIGHT, WIDTH, background, kalam_path, write_scene
 from devanagari.preprocess import skeleton
 from devanagari.synth import render_glyph
 
 PHOTOS = Path(__file__).parent / "assets" / "hands"
 POINTING, HALF_CURLED, FIST = "nocurl.jpg", "halfcurl.jpg", "fullcurl.jpg"
 SKIN_SATURATION = 75  # HSV S: the hand and arm are above it, the white wall (and its shadow, S ~60) below
-FPS = 30.0  # as pen_clip
-SIZE = (640, 480)
+SIZE = (WIDTH, HEIGHT)  # and FPS: pen_clip's, whose write_scene writes these clips too
 HAND_SCALE = 0.5  # the 640 px tall photos at half size: a hand about 220 px long in a 640x480 frame
 STEP = 5.0  # px the fingertip moves per frame while writing: 150 px/s
 LIFT_SPEED = 20.0  # px per frame while moving to the next stroke with the pen lifted (3-9 frames: 0.1-0.3 s)
@@ -199,12 +198,4 @@ def frames(labels=DEFAULT_TEXT, **kw):
 
 def write_clip(path, labels=DEFAULT_TEXT, **kw):
     """Write the scene as an MJPG .avi; returns the list of per-frame labels."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, SIZE)
-    if not writer.isOpened():
-        raise ValueError(f"cannot write video {path}")
-    truth = []
-    for frame, label in scene(labels, **kw):
-        writer.write(frame)
-        truth.append(label)
-    writer.release()
-    return truth
+    return write_scene(path, scene(labels, **kw))

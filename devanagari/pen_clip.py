@@ -107,11 +107,16 @@ def frames(labels=DEFAULT_TEXT, **kw):
 
 def write_clip(path, labels=DEFAULT_TEXT, **kw):
     """Write the scene as an MJPG .avi; returns the list of per-frame labels."""
+    return write_scene(path, scene(labels, **kw))
+
+
+def write_scene(path, frames_and_labels):
+    """Write (frame, label) pairs of WIDTH x HEIGHT frames as an MJPG .avi at FPS; returns the labels."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
     if not writer.isOpened():
         raise ValueError(f"cannot write video {path}")
     truth = []
-    for frame, label in scene(labels, **kw):
+    for frame, label in frames_and_labels:
         writer.write(frame)
         truth.append(label)
     writer.release()
