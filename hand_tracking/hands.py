@@ -239,12 +239,20 @@ def _roi_box(roi):
 
 class HandLandmarker:
     """Palm detection + hand landmarks. `detect` treats every image on its own; `track` follows hands through a
-    video and runs the palm detector only while fewer than `max_hands` hands are followed."""
+    video and runs the palm detector only while fewer than `max_hands` hands are followed.
 
-    def __init__(self, max_hands=2, threads=1, palm_model=PALM_MODEL, landmark_model=LANDMARK_MODEL):
+    `palm_interval` N > 1 is our one departure from MediaPipe, off by default: while at least one hand is
+    followed but fewer than `max_hands`, the palm detector (half the cost of a frame) runs on every N-th frame
+    only, so a second hand is found up to N-1 frames later. With no hand followed it runs on every frame."""
+
+    def __init__(self, max_hands=2, threads=1, palm_model=PALM_MODEL, landmark_model=LANDMARK_MODEL,
+                 palm_interval=1):
         if max_hands < 1:
             raise ValueError("max_hands must be at least 1")
-        self.max_hands = max_hands
+        if palm_interval < 1:
+            raise ValueError("palm_interval must be at least 1")
+        self.max_hands, self.palm_interval = max_hands, palm_interval
+        self._frames_without_palms = 0  # tracked frames since the palm detector last ran
         self.palms = PalmDetector(palm_model, threads=threads)
         self.model = TFLiteModel(landmark_model, threads=threads)
         self.tracked = []  # (id, roi, sum of P(Left), frames) of the hands found in the previous frame
@@ -254,10 +262,11 @@ class HandLandmarker:
     def reset(self):
         """Forget the tracked hands (a new video, or a cut)."""
         self.tracked = []
+        self._frames_without_palms = 0
 
     def detect(self, image_bgr, mirrored=False):
         """Hands in a still image, without tracking state; ids number the hands of this image from 0."""
-        hands, _ = self._process(image_bgr, [], mirrored, count(0))
+        hands, _ = self._process(image_bgr, [], mirrored, count(0), palms=True)
         return hands
 
     def track(self, frame_bgr, mirrored=False):
@@ -265,7 +274,10 @@ class HandLandmarker:
         fewer than max_hands hands are followed (hand_landmark_tracking_cpu.pbtxt). A followed hand keeps its id,
         and its handedness is the mean of the model's answers since it was found (MediaPipe labels each frame on
         its own, which flickers on hands the model is unsure about)."""
-        hands, self.tracked = self._process(frame_bgr, self.tracked, mirrored, self.ids)
+        palms = len(self.tracked) < self.max_hands and (
+            not self.tracked or self._frames_without_palms + 1 >= self.palm_interval)
+        self._frames_without_palms = 0 if palms else self._frames_without_palms + 1
+        hands, self.tracked = self._process(frame_bgr, self.tracked, mirrored, self.ids, palms)
         return hands
 
     def landmarks(self, image_bgr, roi):
@@ -280,29 +292,36 @@ class HandLandmarker:
         z = points[:, 2:] / NORMALIZE_Z * side
         return np.hstack([xy, z]).astype(np.float32), float(presence.ravel()[0]), float(left.ravel()[0])
 
-    def _process(self, image, tracked, mirrored, ids):
+    def _process(self, image, tracked, mirrored, ids, palms):
         if image is None or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError("HandLandmarker expects a BGR image (height x width x 3)")
-        self.palm_ran = len(tracked) < self.max_hands
-        candidates = []  # (id or None, roi, sum of P(Left), frames)
-        if self.palm_ran:
-            candidates = [(None, palm_roi(box, points), 0.0, 0)
-                          for box, points, _ in self.palms(image)[:self.max_hands]]
-        for followed in tracked:  # a followed hand replaces the palm detections it overlaps
-            candidates = [c for c in candidates if _iou(_roi_box(c[1]), _roi_box(followed[1])) <= ASSOCIATION_MIN_IOU]
         hands, followed = [], []
-        for hand_id, roi, left_sum, frames in list(tracked) + candidates:  # followed hands first: they keep ids
-            points, presence, left = self.landmarks(image, roi)
-            if presence < MIN_PRESENCE:
-                continue
-            next_roi = landmarks_roi(points)
-            if any(_iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
-                continue  # the same hand twice: a fast hand left its old crop, and a palm detection found it too
-            hand_id = next(ids) if hand_id is None else hand_id
-            left_sum, frames = left_sum + left, frames + 1
-            left = left_sum / frames
-            # The model's label is for a mirrored view; an unmirrored image shows the other hand.
-            label = HANDEDNESS_LABELS[int(left <= 0.5) ^ int(not mirrored)]
-            hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, roi))
-            followed.append((hand_id, next_roi, left_sum, frames))
+        for hand_id, roi, left_sum, frames in tracked:  # followed hands first: they keep their ids
+            self._add_hand(image, roi, hand_id, left_sum, frames, mirrored, ids, hands, followed)
+        if len(followed) < len(tracked):
+            palms = True  # a followed hand was lost: look for it at once, whatever palm_interval says
+        self.palm_ran = palms
+        if palms:
+            kept = [t for t in tracked if any(f[0] == t[0] for f in followed)]
+            for box, points, _ in self.palms(image)[:self.max_hands]:
+                roi = palm_roi(box, points)
+                # A followed hand replaces the palm detections it overlaps (one that was just lost does not).
+                if all(_iou(_roi_box(roi), _roi_box(t[1])) <= ASSOCIATION_MIN_IOU for t in kept):
+                    self._add_hand(image, roi, None, 0.0, 0, mirrored, ids, hands, followed)
         return hands, followed
+
+    def _add_hand(self, image, roi, hand_id, left_sum, frames, mirrored, ids, hands, followed):
+        """Run the landmark model on `roi`; append the hand and its next crop unless it is absent or a duplicate."""
+        points, presence, left = self.landmarks(image, roi)
+        if presence < MIN_PRESENCE:
+            return
+        next_roi = landmarks_roi(points)
+        if any(_iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
+            return  # the same hand twice: a fast hand left its old crop, and a palm detection found it too
+        hand_id = next(ids) if hand_id is None else hand_id
+        left_sum, frames = left_sum + left, frames + 1
+        left = left_sum / frames
+        # The model's label is for a mirrored view; an unmirrored image shows the other hand.
+        label = HANDEDNESS_LABELS[int(left <= 0.5) ^ int(not mirrored)]
+        hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, roi))
+        followed.append((hand_id, next_roi, left_sum, frames))

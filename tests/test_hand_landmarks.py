@@ -111,6 +111,19 @@ def test_palm_detection_runs_while_fewer_hands_than_max_are_followed():
     assert tracker.track(np.zeros((480, 640, 3), np.uint8)) == [] and tracker.palm_ran
 
 
+def test_palm_interval_skips_palm_detection_while_a_hand_is_followed():
+    tracker = HandLandmarker(max_hands=2, palm_interval=3)
+    frames = list(synthetic.hand_clip(30, hands=1, photo=photo("nocurl.jpg")))
+    ran = []
+    for frame in frames:
+        assert len(tracker.track(frame)) == 1
+        ran.append(tracker.palm_ran)
+    assert ran == [True, False, False] * 10
+    tracker.reset()
+    assert tracker.track(np.zeros((480, 640, 3), np.uint8)) == [] and tracker.palm_ran  # no hand: every frame
+    assert tracker.track(np.zeros((480, 640, 3), np.uint8)) == [] and tracker.palm_ran
+
+
 def test_landmark_names_and_numbers():
     assert landmark_index("index_tip") == 8 and landmark_index("8") == 8 and landmark_index(" Wrist ") == 0
     assert LANDMARK_NAMES[landmark_index("20")] == "pinky_tip"
