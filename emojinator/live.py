@@ -1,6 +1,6 @@
 """Landmark mode, frame by frame: every hand in the whole frame, its gesture smoothed per hand, its emoji beside it.
 
-    gestures = HandGestures(classifier, max_hands=2, window=5, threshold=0.7)
+    gestures = HandGestures(classifier, max_hands=2, window=5, threshold=0.7, palm_interval=3)
     for result in gestures.update(frame_bgr, still=False, mirrored=False):   # one per hand seen or just lost
         result.hand, result.shown, result.confidence, result.changed
 """
@@ -27,9 +27,9 @@ class Result:
 class HandGestures:
     """Hands from hands.py, a gesture per hand from the classifier, and a Smoother per tracked hand."""
 
-    def __init__(self, classifier, max_hands=2, window=5, threshold=0.7):
+    def __init__(self, classifier, max_hands=2, window=5, threshold=0.7, palm_interval=1):
         self.classifier = classifier
-        self.landmarker = HandLandmarker(max_hands=max_hands)
+        self.landmarker = HandLandmarker(max_hands=max_hands, palm_interval=palm_interval)
         self.window, self.threshold = window, threshold
         Smoother(classifier.names, window, threshold)  # checks the settings before the first frame
         self.smoothers = {}  # hand id: Smoother

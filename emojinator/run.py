@@ -46,6 +46,10 @@ from emojinator.smoothing import Smoother
 
 EMOJI_DIR = Path(__file__).resolve().parent / "emoji"
 EMOJI_SIZE = 96
+# The palm detector is half of a frame's cost. Once a hand is followed, looking for a second one every 3rd frame
+# lets a second hand appear at most 2 frames (70 ms at 30 fps) later and lifts the one-hand loop from about 100 to
+# about 150 fps (benchmark.py).
+PALM_INTERVAL = 3
 
 
 def parse_args(argv=None):
@@ -57,6 +61,9 @@ def parse_args(argv=None):
                              "a segmented region")
     parser.add_argument("--model", help="model folder (default: the shipped one of the mode)")
     parser.add_argument("--max-hands", type=positive_int, default=2, help="hands followed at once (default 2)")
+    parser.add_argument("--palm-interval", type=in_range(int, 1, 30), default=PALM_INTERVAL, metavar="N",
+                        help="while fewer than --max-hands hands are followed, look for new hands every N-th "
+                             f"frame (default {PALM_INTERVAL}; 1 = every frame, as MediaPipe)")
     parser.add_argument("--threshold", type=in_range(float, 0, 1), default=0.7,
                         help="smoothed confidence under which no emoji is shown (default 0.7)")
     parser.add_argument("--smooth", type=positive_int, default=5, help="frames averaged (default 5)")
@@ -91,7 +98,7 @@ def annotate(image, region, segmentation, calibrator, shown, confidence, labels,
 def run_landmarks(args):
     classifier = GestureClassifier(args.model or DEFAULT_LANDMARK_MODEL)  # first: before a camera opens
     labels = classifier.labels
-    gestures = HandGestures(classifier, args.max_hands, args.smooth, args.threshold)
+    gestures = HandGestures(classifier, args.max_hands, args.smooth, args.threshold, args.palm_interval)
     pictures = load_pictures(labels)
     with App(args) as app:
         mirrored = app.source.mirror
