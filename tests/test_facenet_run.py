@@ -165,22 +165,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, media, args, message):
     assert message in lines[-1] and "Traceback" not in proc.stderr
 
 
-def test_two_enrolments_of_one_person_at_once_keep_every_photo(tmp_path):
-    """Each new photo name is claimed create-exclusive: two runs at once never overwrite each other's photos."""
-    people = tmp_path / "people"
-    photos = [PHOTOS / f"{stem}.jpg" for stem in ("obama_1", "obama_2", "obama_3")]
-    runs = [start_script(ENROLL, *DLIB, "--people", people, "--name", "Barack", "--images", *photos)
-            for _ in range(2)]
-    for proc in runs:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0 and "3 photo(s) added" in err, err
-    saved = sorted((people / "Barack").glob("photo_*.jpg"))
-    assert [p.name for p in saved] == [f"photo_{n:03d}.jpg" for n in range(1, 7)]
-    contents = [p.read_bytes() for p in saved]
-    assert all(cv2.imdecode(np.frombuffer(c, np.uint8), cv2.IMREAD_COLOR) is not None for c in contents)
-    assert len(set(contents)) == 3 and all(contents.count(c) == 2 for c in contents)  # each photo twice
-
-
 def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
     people, _ = media
     long_clip = tmp_path / "long.avi"
