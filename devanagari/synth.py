@@ -1,9 +1,14 @@
 """Synthetic DHCD-format characters: a glyph from a Devanagari font, distorted towards handwriting.
 
-A sample is drawn large (64 px font), given a random pen width (either the font's strokes thickened or thinned,
-or its skeleton redrawn with a round pen: handwriting has even strokes, fonts have thick and thin ones), warped
-by a random affine transform plus a smooth elastic field, cropped and fitted exactly like a run-time image
-(`fit_dhcd`), and blurred.
+A sample is drawn large (64 px font) and given one of three pens:
+- the font's own strokes thickened or thinned (keeps the type design's thick/thin contrast),
+- its skeleton redrawn with an even round pen (a felt pen),
+- or, for most samples, written by hand (`hand_drawn`): the skeleton cut into pen strokes, each stroke shifted,
+  turned and wobbled on its own, ends left short so that small gaps open where a hand lifts, drawn with a pen
+  whose width follows a random pressure profile, sometimes as a thin ball-point line with uneven ink, sometimes
+  with ink bleeding into the paper.
+Then it is warped by a random affine transform plus a smooth elastic field, cropped and fitted exactly like a
+run-time image (`fit_dhcd`), and blurred.
 """
 from dataclasses import dataclass
 
@@ -22,7 +27,16 @@ FONT_SIZE = 64
 class Augment:
     """Ranges of the random distortions; `Augment.none()` renders clean glyphs."""
     stroke: tuple = (0.06, 0.14)  # pen width as a fraction of the glyph's larger side: thin biro to felt pen
-    pen_redraw: float = 0.35  # probability of redrawing the skeleton with a round pen of that width
+    pen_redraw: float = 0.15  # probability of redrawing the skeleton with an even round pen of that width
+    hand: float = 0.55  # probability of writing the skeleton by hand (hand_drawn); the rest keeps the font's strokes
+    ballpoint: float = 0.2  # of the hand-written samples: a thin ball-point line with uneven ink instead
+    ballpoint_width: tuple = (0.025, 0.05)  # its width, as a fraction of the larger side
+    pressure: float = 0.45  # pen width varies along a stroke between (1 - pressure) and (1 + pressure / 2) times
+    jitter: float = 0.025  # per-stroke shift (std, fraction of the larger side)
+    turn: float = 4.0  # per-stroke rotation about its centre (std, degrees)
+    wobble: float = 0.012  # slow wander along a stroke (std, fraction of the larger side)
+    gap: float = 0.35  # probability that a stroke end is left short (a small gap at a junction)
+    bleed: float = 0.25  # probability of ink bleed: blurred, ragged stroke edges
     rotate: float = 10.0  # degrees either way
     shear: float = 0.25
     scale: tuple = (0.8, 1.2)  # independent x and y scale: narrow/wide, short/tall writing
@@ -30,8 +44,13 @@ class Augment:
     blur: float = 0.8  # max Gaussian sigma at 32 px
 
     @classmethod
+    def plain(cls):
+        """Plain renderings: the font's own strokes at a random pen width, small rotations, nothing else."""
+        return cls(pen_redraw=0, hand=0, rotate=5.0, shear=0, scale=(1, 1), elastic=0, blur=0.5)
+
+    @classmethod
     def none(cls):
-        return cls(stroke=(0, 0), pen_redraw=0, rotate=0, shear=0, scale=(1, 1), elastic=0, blur=0)
+        return cls(stroke=(0, 0), pen_redraw=0, hand=0, rotate=0, shear=0, scale=(1, 1), elastic=0, blur=0)
 
 
 def render_glyph(font, text):
@@ -62,6 +81,54 @@ def set_stroke(ink, skel, width, redraw):
     return ink
 
 
+def _smooth_noise(n, knots, rng, scale):
+    """n values of a slow random curve: `knots` normal(0, scale) values linearly interpolated."""
+    knots = max(2, min(knots, n))
+    return np.interp(np.arange(n), np.linspace(0, n - 1, knots), rng.normal(0, scale, knots))
+
+
+def hand_drawn(shape, strokes, width, rng, aug):
+    """The glyph's strokes ((row, col) pixel chains of its skeleton) written by a hand, white on black.
+
+    Each stroke moves on its own (shift, turn about its centre, slow wobble), so strokes that met in the font
+    overshoot or miss a little; an end may be left short (a gap where the pen lifted). The pen width follows a
+    pressure profile along the stroke; a ball-point draws a thin line whose ink comes and goes.
+    """
+    side = max(shape) - FONT_SIZE // 2
+    ballpoint = rng.random() < aug.ballpoint
+    if ballpoint:
+        width = rng.uniform(*aug.ballpoint_width) * side
+    canvas = np.zeros(shape, np.uint8)
+    for stroke in strokes:
+        pts = np.asarray(stroke, np.float64)[::2, ::-1]  # (x, y), every other skeleton pixel
+        n = len(pts)
+        if n >= 2:
+            angle = np.deg2rad(rng.normal(0, aug.turn))
+            rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+            centre = pts.mean(axis=0)
+            pts = (pts - centre) @ rot.T + centre + rng.normal(0, aug.jitter * side, 2)
+            pts += np.stack([_smooth_noise(n, n // 6, rng, aug.wobble * side) for _ in range(2)], axis=1)
+            if n > 6 and rng.random() < aug.gap:
+                cut = int(rng.integers(1, max(2, n // 6)))
+                pts = pts[cut:] if rng.random() < 0.5 else pts[:-cut]
+        n = len(pts)
+        pen = width * np.clip(1 + _smooth_noise(n, n // 5 + 2, rng, aug.pressure / 2),
+                              1 - aug.pressure, 1 + aug.pressure / 2)
+        ink = np.clip(255 * (1 + _smooth_noise(n, n // 4 + 2, rng, 0.25)), 140, 255) if ballpoint else np.full(n, 255)
+        fixed = np.round(pts * 16).astype(np.int32)  # 4 fractional bits: sub-pixel positions
+        if n == 1:
+            cv2.circle(canvas, tuple(fixed[0]), int(round(pen[0] * 8)), 255, -1, cv2.LINE_AA, shift=4)
+        for i in range(n - 1):
+            cv2.line(canvas, tuple(fixed[i]), tuple(fixed[i + 1]), int(ink[i]), max(1, int(round(pen[i]))),
+                     cv2.LINE_AA, shift=4)
+    if not ballpoint and rng.random() < aug.bleed:  # ink soaking into paper: soft edges, uneven darkness
+        blurred = cv2.GaussianBlur(canvas, (0, 0), max(0.8, 0.25 * width)).astype(np.float32)
+        grain = cv2.resize(rng.uniform(0.7, 1.5, (shape[0] // 3 + 1, shape[1] // 3 + 1)).astype(np.float32),
+                           (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+        canvas = np.clip(blurred * grain * 1.4, 0, 255).astype(np.uint8)
+    return canvas
+
+
 def warp(ink, rng, aug):
     """Random affine transform and smooth elastic distortion in one remap."""
     h, w = ink.shape
@@ -85,11 +152,17 @@ def warp(ink, rng, aug):
     return cv2.remap(ink, src_x.astype(np.float32), src_y.astype(np.float32), cv2.INTER_LINEAR, borderValue=0)
 
 
-def handwritten_sample(ink, skel, rng, aug=Augment()):
-    """One 32x32 DHCD-format image from a rendered glyph (`ink`, white on black) and its skeleton."""
+def handwritten_sample(ink, skel, rng, aug=Augment(), strokes=None):
+    """One 32x32 DHCD-format image from a rendered glyph (`ink`, white on black), its skeleton and the skeleton's
+    pen strokes (`strokes`, needed for the hand-written pen)."""
     side = max(ink.shape) - FONT_SIZE // 2  # the glyph's larger side without the margins
     if aug.stroke[1] > 0:
-        ink = set_stroke(ink, skel, rng.uniform(*aug.stroke) * side, rng.random() < aug.pen_redraw)
+        width = rng.uniform(*aug.stroke) * side
+        pen = rng.random()
+        if strokes and pen < aug.hand:
+            ink = hand_drawn(ink.shape, strokes, width, rng, aug)
+        else:
+            ink = set_stroke(ink, skel, width, pen < aug.hand + aug.pen_redraw)
     if aug.rotate or aug.shear or aug.elastic or aug.scale != (1, 1):
         ink = warp(ink, rng, aug)
     out = fit_dhcd(ink)
@@ -129,19 +202,22 @@ class Generator:
             raise ValueError(f"no font among {[f.name for f in faces]} draws {missing}")
 
     def glyph(self, face, font, index):
-        """The clean rendering of class `index` and its skeleton (cached: rendering and thinning are slow)."""
+        """The clean rendering of class `index`, its skeleton and the skeleton as pen strokes (cached: rendering,
+        thinning and tracing are slow)."""
+        from devanagari.hand_clip import skeleton_strokes  # here: hand_clip imports this module
         key = (face, index)
         if key not in self._glyphs:
             ink = render_glyph(font, CLASSES[index].char)
-            self._glyphs[key] = ink, skeleton(ink > 127).astype(np.uint8) * 255
+            skel = skeleton(ink > 127)
+            self._glyphs[key] = ink, skel.astype(np.uint8) * 255, skeleton_strokes(skel)
         return self._glyphs[key]
 
     def sample(self, index):
         """(32x32 uint8 image, face) for class `index` from a random face that can draw it."""
         family = self.by_class[index][self.rng.integers(len(self.by_class[index]))]
         face, font = family[self.rng.integers(len(family))]
-        ink, skel = self.glyph(face, font, index)
-        return handwritten_sample(ink, skel, self.rng, self.aug), face
+        ink, skel, strokes = self.glyph(face, font, index)
+        return handwritten_sample(ink, skel, self.rng, self.aug, strokes), face
 
     def batch(self, n):
         """n random samples over all classes: (images N x 32 x 32 uint8, labels N int)."""

@@ -17,8 +17,8 @@ Usage:
 Keys:
     Ctrl+C stops training; the best model so far is kept
 """
-import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,7 +51,8 @@ def parse_args(argv=None):
     p.add_argument("--val-fraction", type=positive_float, default=0.1, help="used when the data has no Val/ split")
     p.add_argument("--max-per-class", type=nonneg_int, default=0, help="use at most N training images per class")
     p.add_argument("--per-epoch", type=positive_int, default=23000, help="--synthetic: characters per epoch")
-    p.add_argument("--max-minutes", type=nonneg_float, default=0, help="stop after this many minutes (0: no limit)")
+    p.add_argument("--max-minutes", type=nonneg_float, default=0, help="stop after the epoch that passes this many "
+                   "minutes of running time (a stopped process's pause not counted; 0: no limit)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.out.suffix != ".keras":
@@ -124,24 +125,81 @@ def synthetic_data(args):
     return Fresh(), (x_val, y_val), f"synthetic from fonts {names}; validation: {VAL_FAMILIES}"
 
 
-class TimeLimit:
-    """Keras callback factory: stop after `minutes` (checked at the end of each epoch)."""
+class ActiveClock:
+    """Seconds since start that the process was running: wall-clock time without the time it was stopped
+    (SIGSTOP while someone measures speed on a quiet machine, Ctrl-Z, a suspended laptop). A daemon thread ticks
+    every TICK s; a gap over PAUSE_GAP s between ticks means the process was stopped and counts as one tick."""
+    TICK, PAUSE_GAP = 1.0, 10.0
 
-    @staticmethod
-    def make(minutes):
-        import keras
+    def __init__(self):
+        self._elapsed, self._last = 0.0, time.monotonic()
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        threading.Thread(target=self._tick, daemon=True).start()
 
-        class _TimeLimit(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.start = time.time()
+    def _tick(self):
+        while not self._stop.wait(self.TICK):
+            self.seconds()
 
-            def on_epoch_end(self, epoch, logs=None):
-                if minutes and time.time() - self.start > 60 * minutes:
-                    print(f"devanagari: time limit of {minutes} min reached after epoch {epoch + 1}",
-                          file=sys.stderr)
-                    self.model.stop_training = True
+    def seconds(self):
+        with self._lock:
+            now = time.monotonic()
+            gap, self._last = now - self._last, now
+            self._elapsed += gap if gap < self.PAUSE_GAP else self.TICK
+            return self._elapsed
 
-        return _TimeLimit()
+    def stop(self):
+        self._stop.set()
+        return self.seconds()
+
+
+def time_limit(minutes, clock):
+    """Keras callback: stop after `minutes` of `clock` (checked at the end of each epoch; 0: no limit)."""
+    import keras
+
+    class _TimeLimit(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if minutes and clock.seconds() > 60 * minutes:
+                print(f"devanagari: time limit of {minutes} min reached after epoch {epoch + 1}", file=sys.stderr)
+                self.model.stop_training = True
+
+    return _TimeLimit()
+
+
+def fit(train, x_val, y_val, checkpoint, width=16, epochs=15, lr=2e-3, batch_size=128, max_minutes=0, seed=0,
+        verbose=2):
+    """Build and train the CNN on `train` ((x, y) arrays, or a keras PyDataset of batches), validating on
+    (x_val, y_val) after every epoch. Returns (the best model by validation accuracy, the history, the seconds
+    it ran, pauses not counted). `checkpoint`: the .keras file that holds the best epoch so far (removed)."""
+    import keras
+    from devanagari.model import build_model
+    keras.utils.set_random_seed(seed)
+    model = build_model(width=width)
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    clock = ActiveClock()
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=4),
+        time_limit(max_minutes, clock),
+    ]
+    fit_args = dict(epochs=epochs, validation_data=(x_val[..., None].astype(np.float32), y_val),
+                    callbacks=callbacks, verbose=verbose)
+    try:
+        if isinstance(train, tuple):
+            x, y = train
+            history = model.fit(x[..., None].astype(np.float32), y, batch_size=batch_size, shuffle=True, **fit_args)
+        else:
+            history = model.fit(train, **fit_args)
+        history = history.history
+    except KeyboardInterrupt:
+        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
+        history = model.history.history if model.history else {}
+    seconds = clock.stop()
+    if not Path(checkpoint).exists():
+        raise ToolError("training ended before the first epoch finished")
+    best = load_model(checkpoint)
+    Path(checkpoint).unlink()
+    return best, history, seconds
 
 
 def output_paths(out):
@@ -164,40 +222,14 @@ def main(argv=None):
         (x, y), (x_val, y_val), description = load_data(args, rng)
     print(f"devanagari: training on {description}", file=sys.stderr)
 
-    import keras
-    from devanagari.model import build_model
-    keras.utils.set_random_seed(args.seed)
-    model = build_model(width=args.width)
-    model.compile(optimizer=keras.optimizers.Adam(args.lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
     best = args.out.with_name(args.out.stem + ".partial.keras")  # the checkpoint of the best epoch so far
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(str(best), monitor="val_accuracy", save_best_only=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=4),
-        TimeLimit.make(args.max_minutes),
-    ]
-    x_val4 = x_val[..., None].astype(np.float32)
-    fit_args = dict(epochs=args.epochs, validation_data=(x_val4, y_val), callbacks=callbacks,
-                    verbose=1 if sys.stderr.isatty() else 2)
-    start = time.time()
-    try:
-        if args.synthetic:
-            history = model.fit(train_data, **fit_args)
-        else:
-            history = model.fit(x[..., None].astype(np.float32), y, batch_size=args.batch_size, shuffle=True,
-                                **fit_args)
-        history = history.history
-    except KeyboardInterrupt:
-        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
-        history = model.history.history if model.history else {}
-    seconds = time.time() - start
-    if not best.exists():
-        raise ToolError("training ended before the first epoch finished")
-    model = load_model(best)
-    write_atomic(args.out, lambda temp: shutil.copyfile(best, temp), args.force)
-    best.unlink()
+    model, history, seconds = fit(
+        train_data if args.synthetic else (x, y), x_val, y_val, best, width=args.width, epochs=args.epochs,
+        lr=args.lr, batch_size=args.batch_size, max_minutes=args.max_minutes, seed=args.seed,
+        verbose=1 if sys.stderr.isatty() else 2)
+    write_atomic(args.out, lambda temp: model.save(temp), args.force)
     export_tflite(model, paths["tflite"], args.force)  # what run.py and evaluate.py run
+    x_val4 = x_val[..., None].astype(np.float32)
 
     probs = model.predict(x_val4, batch_size=512, verbose=0)
     cm, val = summary(y_val, probs.argmax(1))

@@ -172,6 +172,10 @@ def test_make_dataset_writes_the_official_layout(tmp_path):
     meta = json.loads((out / "fonts.json").read_text(encoding="utf-8"))
     assert meta["splits"]["Test"]["families"] == ["Kalam"]
     assert meta["splits"]["Train"]["families"] == ["Noto Sans Devanagari"]
+    rows = (out / "families.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "split,class,file,family,face" and len(rows) == 1 + 92 + 46
+    assert all((out / r.split(",")[0] / r.split(",")[1] / r.split(",")[2]).is_file() for r in rows[1:])
+    assert {r.split(",")[3] for r in rows[1:93]} == {"Noto Sans Devanagari"}
     again = run_script(MAKE, "--out", out, "--test-families", "Kalam", "--val-families", "", check=False)
     assert again.returncode == 2 and "exists" in again.stderr  # never overwritten without --force
     bad = run_script(MAKE, "--out", tmp_path / "x", "--test-families", "Comic Sans", check=False)
@@ -190,3 +194,55 @@ def test_pen_clip_is_found_and_drawn():
     ys, xs = np.nonzero(drawn > 127)
     assert ys.max() - ys.min() >= 26  # fitted to DHCD's 28 px box
     assert drawn[(ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2] < 64  # ० is a ring: dark inside
+
+
+def fontsource_tarball(folder, family):
+    """An `npm pack @fontsource/...`-like tarball: metadata.json and a Devanagari .woff (Noto Sans, from pip)."""
+    import io
+    import tarfile
+    from fontTools.ttLib import TTFont
+    import fontpkg_noto_sans_devanagari as noto
+    font = TTFont(str(next((noto.ROOT / "files").glob("*.ttf"))))
+    font.flavor = "woff"
+    woff = io.BytesIO()
+    font.save(woff)
+    meta = json.dumps({"family": family, "license": {"type": "OFL-1.1"}}).encode()
+    stem = family.lower()
+    with tarfile.open(folder / f"fontsource-{stem}-5.3.0.tgz", "w:gz") as tar:
+        for name, data in (("package/metadata.json", meta),
+                           (f"package/files/{stem}-devanagari-400-normal.woff", woff.getvalue()),
+                           (f"package/files/{stem}-latin-400-normal.woff", b"not read")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_fontsource_tarballs_are_found_and_reserved_families_kept_apart(tmp_path):
+    fontsource_tarball(tmp_path, "Testsans")
+    fontsource_tarball(tmp_path, "Khand")  # one of the five reserved families
+    families = fonts.discover_families(fontsource_dir=tmp_path)
+    assert "testsans" in families and "khand" not in families
+    face = families["testsans"].faces[0]
+    assert face.source == "npm" and face.path.endswith("testsans-devanagari-400-normal.woff")
+    assert fonts.usable_classes(face) == {c.index: None for c in CLASSES}  # WOFF read, conjuncts shaped
+    reserved = fonts.discover_families(fontsource_dir=tmp_path, reserved=True)
+    assert set(reserved) <= {fonts.family_key(n) for n in fonts.RESERVED_FAMILIES.split(",")}
+    assert "khand" in reserved and "testsans" not in reserved
+
+
+def test_hand_drawn_pen_follows_the_skeleton_with_its_own_strokes():
+    generator = synth.Generator([fonts.FontFace("Kalam", pen_clip.kalam_path())], seed=0)
+    face, font = generator.fonts[0][:2]
+    ink, skel, strokes = generator.glyph(face, font, 0)
+    assert len(strokes) >= 2  # क: more than one pen stroke
+    rng = np.random.default_rng(0)
+    plain = synth.Augment(jitter=0, turn=0, wobble=0, gap=0, bleed=0, ballpoint=0, pressure=0)
+    felt = synth.hand_drawn(ink.shape, strokes, 8, rng, plain)
+    on_skeleton = felt[skel > 0] > 127
+    assert on_skeleton.mean() > 0.95  # without jitter the pen covers the skeleton
+    ballpoint = synth.hand_drawn(ink.shape, strokes, 8, rng, synth.Augment(ballpoint=1, gap=0))
+    assert 0 < preprocess.stroke_width(ballpoint) < 0.6 * preprocess.stroke_width(felt)
+    moved = [synth.hand_drawn(ink.shape, strokes, 8, rng, synth.Augment()) for _ in range(2)]
+    assert not np.array_equal(moved[0], moved[1]) and all(m.max() > 127 for m in moved)
+    sample = synth.handwritten_sample(ink, skel, rng, synth.Augment(hand=1), strokes)
+    assert sample.shape == (32, 32) and sample.max() == 255

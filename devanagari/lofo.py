@@ -1,0 +1,131 @@
+"""Leave-family-out accuracy: how well the CNN reads font families it never saw, measured on several held-out
+groups of the training families of a synthetic set.
+
+The training families (from `OUT/families.csv` of make_dataset.py) are dealt into `--groups` groups; for each
+group a model is trained on the Train images of every other family, validated (epoch choice, learning-rate
+schedule) on the Val families, and measured on the Train images of the held-out group. Every training family is
+held out once, so each gets an accuracy from a model that never saw it. The Test families and the reserved
+families are not touched. Writes a JSON report (`--out`) and prints accuracy per family, the mean and the worst
+family, per-class accuracy and the most confused pairs over all held-out images.
+
+Usage:
+    python devanagari/lofo.py --data devanagari/data/synthetic [--groups 4] [--epochs 5] [--width 24]
+        [--max-per-class 500] [--out devanagari/results/lofo.json] [--force]
+    python devanagari/lofo.py --data DIR --group "Kalam,Modak" --group "Chandas"   # groups of your own
+
+Keys:
+    none (command-line tool)
+"""
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from devanagari.app import ArgumentParser, ToolError, check_new, nonneg_float, nonneg_int, positive_int, run_main
+from devanagari.classes import by_folder
+from devanagari.dataset import find_split, load, load_folder
+from devanagari.report import summary, write_json
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv=None):
+    p = ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, required=True, help="synthetic set written by make_dataset.py")
+    p.add_argument("--groups", type=positive_int, default=4, help="how many held-out groups the training "
+                   "families are dealt into (alphabetically, round robin)")
+    p.add_argument("--group", action="append", help="a held-out group of your own: comma-separated families "
+                   "(repeat the flag; replaces --groups)")
+    p.add_argument("--epochs", type=positive_int, default=5)
+    p.add_argument("--width", type=positive_int, default=24, help="filters of the first block (network width)")
+    p.add_argument("--max-per-class", type=nonneg_int, default=500, help="training images per class and run "
+                   "(0: all)")
+    p.add_argument("--batch-size", type=positive_int, default=128)
+    p.add_argument("--max-minutes", type=nonneg_float, default=0, help="per run, as train.py --max-minutes")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=RESULTS / "lofo.json", help="JSON report")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
+    return p.parse_args(argv)
+
+
+def image_families(root, paths):
+    """The font family of each Train image in `paths`, from ROOT/families.csv (written by make_dataset.py)."""
+    table = Path(root) / "families.csv"
+    if not table.is_file():
+        raise ToolError(f"{table} not found: leave-family-out needs a set written by make_dataset.py")
+    with open(table, newline="", encoding="utf-8") as f:
+        family = {(r["class"], r["file"]): r["family"] for r in csv.DictReader(f) if r["split"] == "Train"}
+    try:
+        return np.asarray([family[(Path(p).parent.name, Path(p).name)] for p in paths])
+    except KeyError as exc:
+        raise ToolError(f"{table} does not list Train image {exc.args[0]}") from None
+
+
+def deal(families, n):
+    """Families dealt alphabetically into n groups, round robin (deterministic, no choice by results)."""
+    ordered = sorted(families)
+    return [ordered[i::n] for i in range(min(n, len(ordered)))]
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    check_new(args.out, args.force)
+    from devanagari.train import cap_per_class, fit  # TensorFlow only once the arguments are good
+    x, y, paths = load_folder(find_split(args.data, "Train"))
+    families = image_families(args.data, paths)
+    x_val, y_val = load(args.data, "Val")
+    if args.group:
+        groups = [[n.strip() for n in g.split(",") if n.strip()] for g in args.group]
+        unknown = sorted({n for g in groups for n in g} - set(families))
+        if unknown:
+            raise ToolError(f"not training families of {args.data}: {unknown}; they are {sorted(set(families))}")
+    else:
+        groups = deal(set(families), args.groups)
+    rng = np.random.default_rng(args.seed)
+    truth, guess, held_family, runs = [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, group in enumerate(groups):
+            held = np.isin(families, group)
+            keep = np.flatnonzero(~held)
+            if args.max_per_class:
+                keep = keep[cap_per_class(y[keep], args.max_per_class, rng)]
+            print(f"devanagari: run {k + 1}/{len(groups)}: holding out {', '.join(group)}; training on "
+                  f"{len(keep)} images", file=sys.stderr)
+            model, history, seconds = fit((x[keep], y[keep]), x_val, y_val, Path(tmp) / f"run{k}.keras",
+                                          width=args.width, epochs=args.epochs, batch_size=args.batch_size,
+                                          max_minutes=args.max_minutes, seed=args.seed + k)
+            predicted = model.predict(x[held][..., None].astype(np.float32), batch_size=512, verbose=0).argmax(1)
+            truth.append(y[held])
+            guess.append(predicted)
+            held_family.append(families[held])
+            runs.append({"held_out": group, "train_images": int(len(keep)), "epochs_run": len(history["loss"]),
+                         "best_val_accuracy": round(max(history["val_accuracy"]), 4), "seconds": round(seconds)})
+    truth, guess, held_family = map(np.concatenate, (truth, guess, held_family))
+    per_family = {f: round(float((guess[held_family == f] == truth[held_family == f]).mean()), 4)
+                  for f in sorted(set(held_family))}
+    _, overall = summary(truth, guess)
+    worst = min(per_family, key=per_family.get)
+    report = {"command": "python devanagari/lofo.py " + " ".join(map(str, argv if argv is not None else sys.argv[1:])),
+              "data": str(args.data), "width": args.width, "epochs": args.epochs,
+              "max_per_class": args.max_per_class, "runs": runs, "per_family": per_family,
+              "mean_family_accuracy": round(float(np.mean(list(per_family.values()))), 4),
+              "worst_family": worst, "worst_family_accuracy": per_family[worst], **overall}
+    write_json(report, args.out, args.force)
+    for family, acc in per_family.items():
+        print(f"  {family:28s} {acc:.4f}  (n={int((held_family == family).sum())})")
+    print(f"mean over {len(per_family)} families {report['mean_family_accuracy']:.4f}; worst {worst} "
+          f"{per_family[worst]:.4f}; all held-out images {overall['accuracy']:.4f} (n={overall['n']})")
+    print("most confused (true -> predicted, count):")
+    for pair in overall["most_confused"]:
+        t, p = by_folder(pair["true"]), by_folder(pair["predicted"])
+        print(f"  {t.char} {t.translit:5s} -> {p.char} {p.translit:5s} {pair['count']}")
+    print(f"report: {args.out}")
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
