@@ -545,3 +545,30 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_keeps_its_outputs(tmp_path):
     written = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     assert capture.read()[0] and 0 < written < 8 * len(frames)
     assert read_events(log) and sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "long.avi", "out.avi"]
+
+
+def test_two_captures_of_one_gesture_at_once_keep_every_sample(tmp_path):
+    """emojinator/capture.py (silhouette mode) twice at once into the same gesture folder: every saved sample is
+    a file of its own, none replaced by the other run."""
+    from emojinator.segment import Calibrator
+    from emojinator.synthetic import REGION, scene, write_clip
+    frames = list(scene(gestures=("fist",), hold=40, empty=10, gap=0, seed=11))
+    calibrator = Calibrator(frames=5)
+    calibrator.start()
+    for frame in frames[:5]:
+        calibrator.update(frame, REGION)
+    calibration = tmp_path / "calibration.npz"
+    calibrator.calibration.save(calibration)
+    clip = tmp_path / "fist.avi"
+    write_clip(clip, frames)
+    data, logs = tmp_path / "gestures", [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    runs = [start_script(ROOT / "emojinator" / "capture.py", "--mode", "silhouette", "--gesture", "fist",
+                         "--data", data, "--source", clip, "--no-display", "--calibration", calibration,
+                         "--calibrate", "0", "--count", "1000", "--log", log) for log in logs]
+    for proc in runs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+    saved = [e["path"] for log in logs for e in read_events(log) if e["event"] == "saved"]
+    files = sorted(p for p in (data / "fist").iterdir() if not p.name.startswith("."))
+    assert len(saved) >= 40 and len(set(saved)) == len(saved) == len(files)
+    assert all(cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) is not None for p in files)
