@@ -4,6 +4,7 @@ The models are loaded once per module (FaceNet's TensorFlow graph costs seconds)
 import hashlib
 import io
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -157,6 +158,10 @@ def test_bad_model_specs_are_user_errors(tmp_path):
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"garbage")
     (tmp_path / "broken.json").write_text('{"size": 96, "dim": 128, "threshold": 0.5}')
+    with pytest.raises(ValueError, match="not a Keras model"):  # found before TensorFlow loads
+        KerasEmbedder(str(broken))
+    with zipfile.ZipFile(broken, "w") as z:  # a zip, but no model inside
+        z.writestr("config.json", "{truncated")
     with pytest.raises(ValueError, match="cannot load"):
         KerasEmbedder(str(broken))
     with pytest.raises(ValueError, match="not a TensorFlow GraphDef"):
