@@ -211,7 +211,11 @@ def open_source(spec, mirror=None):
             raise SourceError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {spec!r}")
         return ImageSource(paths, mirror)
     if os.path.isfile(spec):  # before the glob: a file may be called "clip[1].mp4"
-        return ImageSource([spec], mirror) if _is_image(spec) else CaptureSource(spec, mirror)
+        if not _is_image(spec):
+            return CaptureSource(spec, mirror)
+        if cv2.imread(spec, cv2.IMREAD_UNCHANGED) is None:  # in a folder it would be skipped; alone it is an error
+            raise SourceError(f"cannot read image {spec!r}")
+        return ImageSource([spec], mirror)
     if any(ch in spec for ch in "*?["):
         paths = sorted(p for p in glob.glob(spec) if _is_image(p))
         if not paths:

@@ -369,9 +369,10 @@ class App:
             self.writer.close()
         if self._window_open:
             cv2.destroyAllWindows()
-        elapsed = time.monotonic() - self.start
-        fps = self.count / elapsed if elapsed > 0 else 0.0
-        print(f"{TOOL}: {self.count} frames in {elapsed:.1f} s ({fps:.1f} fps)", file=sys.stderr)
+        if completed:  # after an error, its one line is all that is printed
+            elapsed = time.monotonic() - self.start
+            fps = self.count / elapsed if elapsed > 0 else 0.0
+            print(f"{TOOL}: {self.count} frames in {elapsed:.1f} s ({fps:.1f} fps)", file=sys.stderr)
         return False
 
     @property
