@@ -252,15 +252,33 @@ def hand_report(args):
     return report
 
 
+def read_reference(path, variants):
+    """mediapipe_reference.py's JSON: {"images": {photo: {variant: [{"label", "landmarks": 21 x 3}, ...]}}};
+    ToolError if the file is anything else."""
+    try:
+        reference = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise ToolError(f"cannot read the reference {path!r}: {e}") from None
+    try:
+        if not reference["images"]:
+            raise ValueError
+        for hands_by_variant in reference["images"].values():
+            for variant in variants:
+                for hand in hands_by_variant[variant]:
+                    if np.asarray(hand["landmarks"], np.float64).shape != (21, 3) or not isinstance(hand["label"],
+                                                                                                      str):
+                        raise ValueError
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ToolError(f"{path!r} is not a reference written by mediapipe_reference.py") from None
+    return reference
+
+
 def accuracy_report(reference_path):
     """hands.py's landmarks against real MediaPipe's (mediapipe_reference.py's JSON; the photos beside it), on
     each photo as it is, turned and mirrored, mapped back onto the photo: mean distance over the 21 landmarks."""
     from hand_tracking.mediapipe_reference import VARIANTS, map_back  # the same turns the reference was made with
 
-    try:
-        reference = json.loads(Path(reference_path).read_text())
-    except (OSError, ValueError) as e:
-        raise ToolError(f"cannot read the reference {reference_path!r}: {e}") from None
+    reference = read_reference(reference_path, VARIANTS)
     landmarker, report = HandLandmarker(max_hands=2), {}
     for variant in VARIANTS:
         errors, labels = [], 0

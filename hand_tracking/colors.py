@@ -1,9 +1,11 @@
 """Colour ranges in OpenCV's HSV space (H 0-179, S and V 0-255): presets, learning from pixels, profiles."""
 import json
 import os
-import tempfile
+from pathlib import Path
 
 import numpy as np
+
+from hand_tracking.app import ToolError, check_new, new_path, write_atomic
 
 # Each preset is a list of (low, high) ranges; red wraps around hue 0, so it needs two.
 PRESETS = {
@@ -52,21 +54,30 @@ def learn_ranges(hsv_pixels, margin=(6, 40, 40)):
     return [((lo, s_lo, v_lo), (hi, s_hi, v_hi))]
 
 
-def save_profile(path, ranges):
-    """Write ranges as JSON atomically; never overwrite an existing profile (a numbered name is used instead).
+def check_profile_path(path):
+    """Before any work: a profile can be saved at `path` (ToolError if not). An existing profile there is fine:
+    it is kept and the new one takes a numbered name beside it."""
+    path = Path(path)
+    if not path.is_file():
+        check_new(path)  # a folder, a missing folder, no permission
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ToolError(f"cannot save a profile beside {str(path)!r}: permission denied")
+    return path
 
-    Returns the path written."""
-    base, ext = os.path.splitext(path)
-    candidate, n = path, 2
-    while os.path.exists(candidate):
-        candidate, n = f"{base}-{n}{ext or '.json'}", n + 1
-    folder = os.path.dirname(os.path.abspath(candidate))
-    data = {"hsv_ranges": [[list(map(int, lo)), list(map(int, hi))] for lo, hi in ranges]}
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, candidate)
-    return candidate
+
+def save_profile(path, ranges):
+    """Write ranges as JSON atomically; never overwrite an existing profile (the first free numbered name,
+    `<name>-2.json`, ... is claimed instead). Returns the path written."""
+    path = Path(path)
+    text = json.dumps({"hsv_ranges": [[list(map(int, lo)), list(map(int, hi))] for lo, hi in ranges]}, indent=2)
+    try:
+        return str(write_atomic(path, text))  # the name asked for, only if no file has it
+    except ToolError:
+        if not path.exists():
+            raise
+    stem = path.stem.replace("{", "{{").replace("}", "}}")
+    return str(write_atomic(new_path(path.parent, f"{stem}-{{}}{path.suffix or '.json'}", start=2), text,
+                            force=True))
 
 
 def load_profile(path):

@@ -200,6 +200,8 @@ def run_hand(app, args):
 def main(argv=None):
     args = parse_args(argv)
     ranges = colour_ranges(args) if args.target == "object" else None  # a bad --hsv/--profile: before a camera
+    if ranges is not None:
+        colors.check_profile_path(args.save_profile)  # calibration (key k) may save there: check it before the work
     with App(args, synthetic=lambda: synthetic.frames(args.target)) as app:
         if ranges is None:
             run_hand(app, args)
