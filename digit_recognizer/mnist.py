@@ -1,7 +1,7 @@
 """MNIST as shipped in data/mnist.npz (Keras layout), and the train/validation split used for model selection."""
 from pathlib import Path
 
-import numpy as np
+from digit_recognizer.npz import read_npz
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "mnist.npz"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -12,11 +12,11 @@ def load_mnist(path=None):
     path = Path(path or DEFAULT_DATA)
     if not path.is_file():
         raise ValueError(f"no MNIST file at {path} (build it with digit_recognizer/build_mnist.py)")
-    try:
-        with np.load(path) as f:
-            data = {k: f[k] for k in KEYS}
-    except (OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"{path} is not a Keras-layout MNIST .npz ({exc})") from None
+    arrays = read_npz(path, f"{path} is not a Keras-layout MNIST .npz")
+    missing = [k for k in KEYS if k not in arrays]
+    if missing:
+        raise ValueError(f"{path} is not a Keras-layout MNIST .npz (no {', '.join(missing)})")
+    data = {k: arrays[k] for k in KEYS}
     for part in ("train", "test"):
         x, y = data["x_" + part], data["y_" + part]
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):

@@ -9,6 +9,7 @@ import json
 import numpy as np
 
 from digit_recognizer.app import write_atomic
+from digit_recognizer.npz import read_npz
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -89,12 +90,12 @@ class Network:
 
     @classmethod
     def load(cls, path):
+        arrays = read_npz(path, f"cannot load NumPy model {path}: not a readable .npz")
         try:
-            with np.load(path) as f:
-                header = json.loads(str(f["header"]))
-                net = cls(header["sizes"], header["activation"])
-                params = [f[f"p{i}"] for i in range(len(net.params))]
-        except (OSError, KeyError, ValueError) as exc:
+            header = json.loads(str(arrays["header"]))
+            net = cls(header["sizes"], header["activation"])
+            params = [arrays[f"p{i}"] for i in range(len(net.params))]
+        except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"cannot load NumPy model {path}: {exc}") from None
         for mine, theirs in zip(net.params, params):
             if mine.shape != theirs.shape:
