@@ -1,10 +1,11 @@
 """Colour ranges in OpenCV's HSV space (H 0-179, S and V 0-255): presets, learning from pixels, profiles."""
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 
-from digit_recognizer.app import ToolError, new_path, write_atomic
+from digit_recognizer.app import ToolError, check_new, new_path, write_atomic
 
 # Each preset is a list of (low, high) ranges; red wraps around hue 0, so it needs two.
 PRESETS = {
@@ -51,6 +52,17 @@ def learn_ranges(hsv_pixels, margin=(6, 40, 40)):
     if hi > 179:
         return [((lo, s_lo, v_lo), (179, s_hi, v_hi)), ((0, s_lo, v_lo), (hi - 180, s_hi, v_hi))]
     return [((lo, s_lo, v_lo), (hi, s_hi, v_hi))]
+
+
+def check_profile_path(path):
+    """Before any work: a profile can be saved at `path` (ToolError if not). An existing profile there is fine:
+    it is kept and the new one takes a numbered name beside it."""
+    path = Path(path)
+    if not path.is_file():
+        check_new(path)  # a folder, a missing folder, no permission
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ToolError(f"cannot save a profile beside {str(path)!r}: permission denied")
+    return path
 
 
 def save_profile(path, ranges):

@@ -62,6 +62,8 @@ def _merge_overlapping(boxes):
 
 def find_digits(roi_bgr):
     """Digits in a region of interest, left to right, as Digit crops ready for to_mnist."""
+    if roi_bgr.size == 0:  # a region clipped away by a tiny image: nothing to find (OpenCV refuses empty images)
+        return []
     gray = roi_bgr if roi_bgr.ndim == 2 else cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2GRAY)
     ink = binarise(gray)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)

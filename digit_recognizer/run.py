@@ -190,7 +190,7 @@ class RoiSelector:
 def clip_roi(roi, shape):
     x, y, w, h = roi
     height, width = shape[:2]
-    x, y = min(max(0, x), width - 8), min(max(0, y), height - 8)
+    x, y = min(max(0, x), max(0, width - 8)), min(max(0, y), max(0, height - 8))  # an image under 8 px too
     return x, y, min(w, width - x), min(h, height - y)
 
 
@@ -224,6 +224,8 @@ def main(argv=None):
     args = parse_args(argv)
     recognise = make_recogniser(args)
     pen = make_pen(args) if args.mode == "air" else None  # a bad --hsv or --profile: before a camera or a log
+    if args.mode == "air":
+        colors.check_profile_path(args.save_profile)  # calibration (key k) may save there: check it before the work
     if args.mode == "paper":
         synthetic = synth.paper_clip
     else:
