@@ -6,6 +6,7 @@ same network converted to TensorFlow Lite (`cnn.tflite`, ~0.1 ms per digit) thro
 TensorFlow (importing it costs seconds). TensorFlow is imported only by the training and export code here, lazily.
 """
 import os
+import zipfile
 
 import numpy as np
 
@@ -56,6 +57,8 @@ class CnnClassifier:
 
     @classmethod
     def load(cls, path):
+        if not zipfile.is_zipfile(path):  # checked before TensorFlow loads; Keras would say "File not found"
+            raise ValueError(f"cannot load CNN model {path}: not a .keras file (a zip archive)")
         keras = import_keras()
         try:
             model = keras.models.load_model(path, compile=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digit_recognizer.app import ArgumentParser, check_new, run_main
+from digit_recognizer.app import ArgumentParser, ToolError, check_new, run_main
 from digit_recognizer.cnn import CnnClassifier, export_tflite
 from digit_recognizer.models import MODELS_DIR, model_file
 
@@ -26,6 +26,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     path = model_file("cnn", args.models_dir)
     lite = check_new(path.with_suffix(".tflite"), args.force)
+    if not path.is_file():  # before TensorFlow loads (seconds, and its banner on stderr)
+        raise ToolError(f"no Keras CNN at {path} (train it: python digit_recognizer/train.py --model cnn)")
     export_tflite(CnnClassifier.load(path).model, lite, args.force)  # with its .sha256 checksum
     print(f"wrote {lite}")
 

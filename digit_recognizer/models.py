@@ -21,6 +21,8 @@ def model_file(name, models_dir=None):
 def parse_model_names(text):
     """'all' or a comma-separated list such as 'deep,cnn' -> tuple of names, validated."""
     names = MODEL_NAMES if text in ("all", "", None) else tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names:  # ",,," or " , "
+        raise ValueError(f"no model named in {text!r}; choose from {', '.join(MODEL_NAMES)} or all")
     for name in names:
         model_file(name)
     return names
