@@ -1,11 +1,11 @@
-"""Copy the common layer from its reference folder (hand_tracking) into every tool folder that uses it.
+"""Copy the shared modules from their reference folder into every tool folder that uses them.
 
 Usage:
     python tests/sync_common.py            # copy, then list what changed
     python tests/sync_common.py --check    # only report folders whose copy drifted (exit 1 if any)
 
 Each tool folder is copied into other projects on its own, so the shared modules live in every folder that needs
-them, identical once the folder's name is replaced. Edit the reference copy in hand_tracking/, then run this.
+them, identical once the folder's name is replaced. Edit the reference copy, then run this.
 tests/test_common_layer.py fails when a copy drifts.
 """
 import argparse
@@ -13,54 +13,68 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = "hand_tracking"
 TOOLS = ("hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator")
+REFERENCE = "hand_tracking"  # of the common layer
 EVERYWHERE = ("app.py", "video.py")  # every folder has these
-WHERE_USED = ("tflite_model.py", "hands.py")  # copied into the folders that already have one
-HAND_MODELS = ("models/palm_detection_full.tflite", "models/palm_detection_full.tflite.sha256",
-               "models/hand_landmark_full.tflite", "models/hand_landmark_full.tflite.sha256")  # beside hands.py
+# Shared pieces, by the folder that holds the reference copy; copied into the folders that already have one.
+WHERE_USED = {
+    "tflite_model.py": "hand_tracking",  # LiteRT with checked model files
+    "hands.py": "hand_tracking",  # MediaPipe hand landmarks
+    "finger.py": "digit_recognizer",  # the finger pen of the air-writing tools
+    "hand_sprite.py": "digit_recognizer",  # a hand photo that writes: the finger pen's generated clips
+}
+# Files copied byte for byte beside a shared module (module: files).
+BESIDE = {
+    "hands.py": ("models/palm_detection_full.tflite", "models/palm_detection_full.tflite.sha256",
+                 "models/hand_landmark_full.tflite", "models/hand_landmark_full.tflite.sha256"),
+    "hand_sprite.py": ("assets/hands/nocurl.jpg", "assets/hands/halfcurl.jpg", "assets/hands/fullcurl.jpg",
+                       "assets/hands/LICENSE"),
+}
+
+
+def reference_of(name):
+    return WHERE_USED.get(name, REFERENCE)
 
 
 def expected(name, tool):
     """The text `tool`'s copy of `name` must have."""
-    return (ROOT / REFERENCE / name).read_text(encoding="utf-8").replace(REFERENCE, tool)
+    reference = reference_of(name)
+    return (ROOT / reference / name).read_text(encoding="utf-8").replace(reference, tool)
 
 
 def copies():
-    """(tool, file name) of every copy of the common layer, reference excluded."""
+    """(tool, file name) of every copy of a shared module, references excluded."""
     for tool in TOOLS:
-        if tool == REFERENCE:
-            continue
         for name in EVERYWHERE:
-            yield tool, name
-        for name in WHERE_USED:
-            if (ROOT / tool / name).exists() and (ROOT / REFERENCE / name).exists():
+            if tool != REFERENCE:
+                yield tool, name
+        for name, reference in WHERE_USED.items():
+            if tool != reference and (ROOT / tool / name).exists() and (ROOT / reference / name).exists():
                 yield tool, name
 
 
-def model_copies():
-    """(tool, model file) of every copy of the hand models: byte for byte the reference's."""
-    for tool in TOOLS:
-        if tool != REFERENCE and (ROOT / tool / "hands.py").exists():
-            for name in HAND_MODELS:
-                yield tool, name
-
-
-def _differs(tool, name):
-    if name in HAND_MODELS:
-        copy = ROOT / tool / name
-        return not copy.exists() or copy.read_bytes() != (ROOT / REFERENCE / name).read_bytes()
-    return (ROOT / tool / name).read_text(encoding="utf-8") != expected(name, tool)
+def file_copies():
+    """(tool, file, module) of every byte-for-byte copy beside a shared module."""
+    for tool, name in list(copies()):
+        for path in BESIDE.get(name, ()):
+            yield tool, path, name
 
 
 def drifted():
-    return [(tool, name) for tool, name in [*copies(), *model_copies()] if _differs(tool, name)]
+    changed = [(tool, name) for tool, name in copies()
+               if (ROOT / tool / name).read_text(encoding="utf-8") != expected(name, tool)]
+    for tool, path, module in file_copies():
+        copy, original = ROOT / tool / path, ROOT / reference_of(module) / path
+        if not copy.exists() or copy.read_bytes() != original.read_bytes():
+            changed.append((tool, path))
+    return changed
 
 
 def update(tool, name):
-    if name in HAND_MODELS:
-        (ROOT / tool / name).parent.mkdir(exist_ok=True)
-        (ROOT / tool / name).write_bytes((ROOT / REFERENCE / name).read_bytes())
+    module = next((m for m, paths in BESIDE.items() if name in paths), None)
+    if module:
+        (ROOT / tool / name).parent.mkdir(parents=True, exist_ok=True)
+        (ROOT / tool / name).write_bytes((ROOT / reference_of(module) / name).read_bytes())
     else:
         (ROOT / tool / name).write_text(expected(name, tool), encoding="utf-8")
 

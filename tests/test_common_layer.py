@@ -31,6 +31,7 @@ def test_a_drifted_copy_is_found(tmp_path, monkeypatch):
         for name in sync_common.EVERYWHERE:
             (tmp_path / tool / name).write_text(sync_common.expected(name, tool))
     monkeypatch.setattr(sync_common, "ROOT", tmp_path)
+    monkeypatch.setattr(sync_common, "WHERE_USED", {})
     (tmp_path / sync_common.REFERENCE / "app.py").write_text((ROOT / "hand_tracking/app.py").read_text())
     (tmp_path / sync_common.REFERENCE / "video.py").write_text((ROOT / "hand_tracking/video.py").read_text())
     assert sync_common.drifted() == []
