@@ -19,6 +19,7 @@ Usage:
 Keys:
     none (command-line tool)
 """
+import argparse
 import csv
 import json
 import os
@@ -32,7 +33,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import ArgumentParser, ToolError, nonneg_int, run_main
+from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_int, run_main
 from devanagari.classes import CLASSES
 from devanagari.dataset import write_split
 from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
@@ -40,17 +41,22 @@ from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, di
 from devanagari.synth import Augment, Generator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
+MAX_PER_CLASS = 100_000  # images per class and split: 4.6 million PNGs, 60 times DHCD's 1,700 a class
 
 
 def parse_args(argv=None):
     p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (must not exist unless --force)")
-    p.add_argument("--train-per-class", type=nonneg_int, default=1000)
-    p.add_argument("--val-per-class", type=nonneg_int, default=100)
-    p.add_argument("--test-per-class", type=nonneg_int, default=150)
-    p.add_argument("--test-families", default=TEST_FAMILIES, help="comma-separated held-out families")
-    p.add_argument("--val-families", default=VAL_FAMILIES, help="comma-separated validation families")
-    p.add_argument("--families", help="comma-separated families to use (default: every Devanagari font found)")
+    per_class = in_range(int, 0, MAX_PER_CLASS)  # 0: no such split
+    p.add_argument("--train-per-class", type=per_class, default=1000)
+    p.add_argument("--val-per-class", type=per_class, default=100)
+    p.add_argument("--test-per-class", type=per_class, default=150)
+    p.add_argument("--test-families", type=family_list, default=TEST_FAMILIES,
+                   help="comma-separated held-out families")
+    p.add_argument("--val-families", type=family_list, default=VAL_FAMILIES,
+                   help="comma-separated validation families")
+    p.add_argument("--families", type=family_list,
+                   help="comma-separated families to use (default: every Devanagari font found)")
     p.add_argument("--max-faces", type=nonneg_int, default=6, help="faces (weights/widths) used per family")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
@@ -65,6 +71,13 @@ def parse_args(argv=None):
 
 def names(csv):
     return [n.strip() for n in csv.split(",") if n.strip()]
+
+
+def family_list(text):
+    """An argparse type: a comma-separated list of families; "" is none, but ",,," is a slip, not a list."""
+    if text.strip() and not names(text):
+        raise argparse.ArgumentTypeError(f"{text!r} names no font family")
+    return text
 
 
 def write_generated(out, split, generator, per_class):
@@ -87,8 +100,12 @@ def main(argv=None):
     args = parse_args(argv)
     if not args.list_fonts and args.out.is_file():
         raise ToolError(f"{args.out} is a file, not a folder")
-    if not args.list_fonts and args.out.exists() and any(args.out.iterdir()) and not args.force:
-        raise ToolError(f"{args.out} exists and is not empty (use --force to replace it)")
+    if not args.list_fonts and args.out.exists() and not args.force:  # even empty: it was not this run's
+        raise ToolError(f"{args.out} exists (use --force to replace it)")
+    per_class = [args.test_per_class] if args.reserved else [args.train_per_class, args.val_per_class,
+                                                              args.test_per_class]
+    if not args.list_fonts and not any(per_class):
+        raise ToolError("nothing to generate: every split's --*-per-class is 0")
     require_raqm()
     families = discover_families(args.max_faces, reserved=args.reserved)
     if args.families:

@@ -380,7 +380,8 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
         "--data {binary_csv} --model {missing}", "--data {binary_csv} --confusion {existing_png}",
         "--data {binary_csv} --confusion {dir_png}", "--data {binary_csv} --confusion {nofolder}/c.png")] + [
     case("devanagari/make_dataset.py", flags) for flags in (
-        "--out {empty_dir}", "--out {text_avi}", "--out {readonly}/ds", "--out {root}/ds --train-per-class 0",
+        "--out {empty_dir}", "--out {text_avi}", "--out {readonly}/ds",
+        "--out {root}/ds --train-per-class 0 --val-per-class 0 --test-per-class 0",  # one 0 skips a split: valid
         "--out {root}/ds --train-per-class -1", "--out {root}/ds --val-per-class nan",
         "--out {root}/ds --test-per-class 100000000000", "--out {root}/ds --max-faces 0",
         "--out {root}/ds --families bogus", "--out {root}/ds --test-families ,,,",
