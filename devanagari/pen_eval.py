@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 from devanagari import hand_clip, pen_clip
 from devanagari.classes import CLASSES
-from devanagari.app import ArgumentParser, run_main
+from devanagari.app import ArgumentParser, ToolError, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier
 from devanagari.fonts import TEST_FAMILIES, discover_families, select_families, usable_classes
 from devanagari.finger import FingerPen
@@ -60,7 +60,10 @@ def main(argv=None):
     p.add_argument("--pen", choices=("path", "finger"), default="path",
                    help="path: pen positions straight onto the canvas (default); finger: a hand photo in frames")
     args = p.parse_args(argv)
-    families = select_families(discover_families(), [n for n in args.families.split(",") if n.strip()])
+    wanted = [n for n in args.families.split(",") if n.strip()]
+    if not wanted:  # ",,," or "": nothing to measure
+        raise ToolError(f"--families {args.families!r} names no font family")
+    families = select_families(discover_families(), wanted)
     classifier = Classifier(args.model)
     per_family, wrong = {}, []
     pen = FingerPen() if args.pen == "finger" else None

@@ -32,7 +32,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devanagari import hand_clip, pen_clip
-from devanagari.app import TOOL, App, ArgumentParser, add_core_args, positive_float, positive_int, run_main
+from devanagari.app import TOOL, App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, top_k
 from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.finger import FingerPen
@@ -58,7 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--gone", type=positive_float, default=0.5, metavar="S",
                         help="classify when the pen has been up (finger not pointing, or pen out of sight) this "
                         "long (default 0.5 s)")
-    parser.add_argument("--thickness", type=positive_int, default=12, metavar="PX", help="stroke width on screen")
+    parser.add_argument("--thickness", type=in_range(int, 1, 100), default=12, metavar="PX",
+                        help="stroke width on screen, 1-100 px (default 12)")
     parser.add_argument("--min-area", type=positive_int, default=60, metavar="PX",
                         help="coloured pen: smallest pen blob in pixels (default 60)")
     args = parser.parse_args(argv)
