@@ -23,7 +23,8 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 from devanagari.app import ArgumentParser, check_new, positive_int, run_main
 from devanagari.classes import CLASSES, FOLDERS, by_folder
 from devanagari.classifier import DEFAULT_MODEL, Classifier
-from devanagari.dataset import load, load_folder
+from devanagari.dataset import find_split, load, load_folder
+from devanagari.make_dataset import image_families
 from devanagari.report import plot_confusion, summary
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -41,19 +42,22 @@ def parse_args(argv=None):
 
 
 def load_any(data, split):
-    """(images, labels, description): a CSV, a split folder (class subfolders) or a DHCD root's split."""
+    """(images, labels, description, font families or None): a CSV, a split folder (class subfolders) or a DHCD
+    root's split; the families when the root is a synthetic set with families.csv (make_dataset.py)."""
     if data.suffix.lower() == ".csv":
-        return (*load(data), str(data))
+        return (*load(data), str(data), None)
     if data.is_dir() and any(p.is_dir() and p.name.startswith(("character_", "digit_")) for p in data.iterdir()):
         images, labels, _ = load_folder(data, require_all=False)
-        return images, labels, str(data)
-    images, labels = load(data, split, require_all=False)
-    return images, labels, f"{data}/{split}"
+        return images, labels, str(data), None
+    folder = find_split(data, split)
+    images, labels, paths = load_folder(folder, require_all=False)
+    families = image_families(data, folder.name, paths) if (data / "families.csv").is_file() else None
+    return images, labels, f"{data}/{split}", families
 
 
 def main(argv=None):
     args = parse_args(argv)
-    images, labels, description = load_any(args.data, args.split)
+    images, labels, description, families = load_any(args.data, args.split)
     classifier = Classifier(args.model)
     name = description.strip("/").replace("/", "_").replace("\\", "_").replace(".", "_")[-60:]
     confusion = args.confusion or RESULTS / f"confusion_{name}.png"
@@ -74,6 +78,12 @@ def main(argv=None):
     for folder, acc in result["per_class"].items():
         c = by_folder(folder)
         print(f"  {folder:28s} {c.char:4s} {c.translit:5s} {acc:.4f}  (n={int(cm[c.index].sum())})")
+    if families is not None:
+        result["per_family"] = {f: round(float((predictions[families == f] == labels[families == f]).mean()), 4)
+                                for f in sorted(set(families))}
+        print("\nper font family:")
+        for family, acc in result["per_family"].items():
+            print(f"  {family:28s} {acc:.4f}  (n={int((families == family).sum())})")
     print("\nmost confused (true -> predicted, count):")
     for pair in result["most_confused"]:
         t, p = by_folder(pair["true"]), by_folder(pair["predicted"])

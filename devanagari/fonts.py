@@ -45,6 +45,7 @@ class FontFace:
     path: str
     axes: tuple = ()  # ((tag, value), ...) for variable fonts
     source: str = "system"
+    latin: str = ""  # a font split into subsets (@fontsource): the file with its Latin digits, for the digit check
 
     @property
     def name(self):
@@ -132,29 +133,33 @@ def _fontpkg_fonts():
 
 
 def _fontsource_fonts(folder=FONTSOURCE_DIR):
-    """(family name, path, licence) of the Devanagari faces in `npm pack @fontsource/<name>` tarballs in `folder`.
+    """(family name, path, Latin companion path or "", licence) of the Devanagari faces in `npm pack
+    @fontsource/<name>` tarballs in `folder`.
 
-    Only the `devanagari` subset in WOFF (zlib; FreeType and fontTools read it, no brotli needed) is unpacked, into
-    `folder/<tarball name>/`; the subset keeps the OpenType layout tables, so conjuncts are shaped.
+    The `devanagari` and `latin` subsets in WOFF (zlib; FreeType and fontTools read it, no brotli needed) are
+    unpacked into `folder/<tarball name>/`; the subset keeps the OpenType layout tables, so conjuncts are shaped.
+    The Devanagari subset has no Latin digits, so the check for Latin numerals drawn as Devanagari digits (Khand
+    does) needs the Latin subset of the same weight.
     """
     for tgz in sorted(Path(folder).glob("*.tgz")):
         dest = Path(folder) / tgz.name[:-len(".tgz")]
-        if not (dest / "metadata.json").exists():
-            with tarfile.open(tgz) as tar:
-                for member in tar.getmembers():
-                    name = Path(member.name)
-                    wanted = (name.name == "metadata.json" or
-                              (name.suffix == ".woff" and "-devanagari-" in name.name and "-normal" in name.name))
-                    if member.isfile() and wanted:
-                        dest.mkdir(parents=True, exist_ok=True)
-                        (dest / name.name).write_bytes(tar.extractfile(member).read())
+        with tarfile.open(tgz) as tar:
+            for member in tar.getmembers():
+                name = Path(member.name)
+                wanted = (name.name == "metadata.json" or
+                          (name.suffix == ".woff" and re.search(r"-(devanagari|latin)-\d+-normal$", name.stem)))
+                if member.isfile() and wanted and not (dest / name.name).exists():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    (dest / name.name).write_bytes(tar.extractfile(member).read())
         if not (dest / "metadata.json").exists():
             continue  # not a fontsource package
         meta = json.loads((dest / "metadata.json").read_text(encoding="utf-8"))
         licence = meta.get("license", {})
         licence = licence.get("type", "") if isinstance(licence, dict) else str(licence)
-        for path in sorted(dest.glob("*.woff")):
-            yield meta.get("family") or meta.get("fontName") or tgz.stem, str(path), licence  # 5.x / 4.x
+        for path in sorted(dest.glob("*-devanagari-*.woff")):
+            latin = path.with_name(path.name.replace("-devanagari-", "-latin-"))
+            yield (meta.get("family") or meta.get("fontName") or tgz.stem,  # metadata of 5.x / 4.x packages
+                   str(path), str(latin) if latin.exists() else "", licence)
 
 
 def _has_devanagari(path):
@@ -180,9 +185,9 @@ def discover_families(max_faces=6, reserved=False, fontsource_dir=FONTSOURCE_DIR
         key = family_key(fam)
         fam_obj = found.setdefault(key, Family(fam, source="pypi"))
         fam_obj.faces.append(FontFace(fam_obj.name, path, axes, "pypi"))
-    for fam, path, _ in _fontsource_fonts(fontsource_dir):
+    for fam, path, latin, _ in _fontsource_fonts(fontsource_dir):
         fam_obj = found.setdefault(family_key(fam), Family(fam, source="npm"))
-        fam_obj.faces.append(FontFace(fam_obj.name, path, (), "npm"))
+        fam_obj.faces.append(FontFace(fam_obj.name, path, (), "npm", latin))
     reserved_keys = {family_key(n) for n in RESERVED_FAMILIES.split(",")}
     found = {k: v for k, v in found.items() if (k in reserved_keys) == reserved}
     for fam in found.values():
@@ -207,14 +212,16 @@ def _ink(font, text):
 
 
 def _same_drawing(a, b, min_correlation=0.85):
-    """True when two crops show the same shape: similar aspect ratio and highly correlated pixels at 24x24.
+    """True when two crops show the same shape: similar aspect ratio (within 10 %, or within 2 px of width at the
+    same height: the edge of a crop moves by up to a pixel on either side, which is 14 % of a narrow 1) and highly
+    correlated pixels at 24x24.
 
     Exact equality is too strict: RAQM positions glyphs at sub-pixel offsets, so one glyph drawn twice differs.
     """
     if a.size == 0 or b.size == 0:
         return False
     ratio = (a.shape[1] / a.shape[0]) / (b.shape[1] / b.shape[0])
-    if not 0.9 < ratio < 1.1:
+    if not 0.9 < ratio < 1.1 and abs(a.shape[1] - b.shape[1] * a.shape[0] / b.shape[0]) > 2:
         return False
     va, vb = (cv2.resize(x, (24, 24), interpolation=cv2.INTER_AREA).astype(np.float64).ravel() for x in (a, b))
     va, vb = va - va.mean(), vb - vb.mean()
@@ -234,8 +241,10 @@ def glyph_problem(face, cls, font=None):
         return "draws nothing"
     if _same_drawing(ink, _ink(font, "\u0378")):  # an unassigned code point draws .notdef
         return "draws the missing-glyph box"
-    if cls.folder.startswith("digit_") and _same_drawing(ink, _ink(font, cls.translit)):
-        return "draws a Latin numeral for the Devanagari digit"
+    if cls.folder.startswith("digit_"):
+        latin = ImageFont.truetype(face.latin, RENDER_SIZE) if face.latin else font
+        if _same_drawing(ink, _ink(latin, cls.translit)):
+            return "draws a Latin numeral for the Devanagari digit"
     if len(cls.char) == 3:  # conjunct: the shaped ligature must be narrower than the half form + full letter
         apart = _ink(font, cls.char[:2]).shape[1] + _ink(font, cls.char[2]).shape[1]
         if ink.shape[1] > 0.85 * apart:

@@ -16,7 +16,6 @@ Usage:
 Keys:
     none (command-line tool)
 """
-import csv
 import sys
 import tempfile
 from pathlib import Path
@@ -26,9 +25,11 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import ArgumentParser, ToolError, check_new, nonneg_float, nonneg_int, positive_int, run_main
+from devanagari.app import (ArgumentParser, ToolError, check_new, nonneg_float, nonneg_int, positive_int,
+                            run_main)
 from devanagari.classes import by_folder
 from devanagari.dataset import find_split, load, load_folder
+from devanagari.make_dataset import image_families
 from devanagari.report import summary, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -53,19 +54,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def image_families(root, paths):
-    """The font family of each Train image in `paths`, from ROOT/families.csv (written by make_dataset.py)."""
-    table = Path(root) / "families.csv"
-    if not table.is_file():
-        raise ToolError(f"{table} not found: leave-family-out needs a set written by make_dataset.py")
-    with open(table, newline="", encoding="utf-8") as f:
-        family = {(r["class"], r["file"]): r["family"] for r in csv.DictReader(f) if r["split"] == "Train"}
-    try:
-        return np.asarray([family[(Path(p).parent.name, Path(p).name)] for p in paths])
-    except KeyError as exc:
-        raise ToolError(f"{table} does not list Train image {exc.args[0]}") from None
-
-
 def deal(families, n):
     """Families dealt alphabetically into n groups, round robin (deterministic, no choice by results)."""
     ordered = sorted(families)
@@ -77,7 +65,7 @@ def main(argv=None):
     check_new(args.out, args.force)
     from devanagari.train import cap_per_class, fit  # TensorFlow only once the arguments are good
     x, y, paths = load_folder(find_split(args.data, "Train"))
-    families = image_families(args.data, paths)
+    families = image_families(args.data, "Train", paths)
     x_val, y_val = load(args.data, "Val")
     if args.group:
         groups = [[n.strip() for n in g.split(",") if n.strip()] for g in args.group]

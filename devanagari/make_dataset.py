@@ -96,6 +96,20 @@ def write_generated(out, split, generator, per_class):
     return counts, rows
 
 
+def image_families(root, split, paths):
+    """The font family of each image in `paths` (files of ROOT/split) from ROOT/families.csv; ToolError when the
+    table is missing or does not list an image."""
+    table = Path(root) / "families.csv"
+    if not table.is_file():
+        raise ToolError(f"{table} not found: a set written by make_dataset.py has it")
+    with open(table, newline="", encoding="utf-8") as f:
+        family = {(r["class"], r["file"]): r["family"] for r in csv.DictReader(f) if r["split"] == split}
+    try:
+        return np.asarray([family[(Path(p).parent.name, Path(p).name)] for p in paths])
+    except KeyError as exc:
+        raise ToolError(f"{table} does not list {split} image {exc.args[0]}") from None
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not args.list_fonts and args.out.is_file():

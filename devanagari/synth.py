@@ -185,8 +185,15 @@ class Generator:
         self.rng = np.random.default_rng(seed)
         self.fonts = []  # (face, Pillow font, usable class indices)
         self.skipped = []  # (face name, class folder, reason)
-        for face in faces:
-            problems = usable_classes(face)
+        checks = [(face, usable_classes(face)) for face in faces]
+        # A class that one face of a family fails is skipped for all its faces: the weights of one design share
+        # their glyph shapes, and the check can miss on one weight (Khand Light's Latin 1 in place of १).
+        failed = {}
+        for face, problems in checks:
+            failed.setdefault(face.family, set()).update(i for i, why in problems.items() if why)
+        for face, problems in checks:
+            for i in failed[face.family]:
+                problems[i] = problems[i] or "another face of its family fails this class"
             self.skipped += [(face.name, CLASSES[i].folder, why) for i, why in problems.items() if why]
             self.fonts.append((face, face.load(FONT_SIZE), {i for i, why in problems.items() if not why}))
         # class -> family -> faces: families are drawn with equal odds, however many weights they ship
