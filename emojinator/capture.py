@@ -139,9 +139,9 @@ def main(argv=None):
     args = parse_args(argv)
     if not NAME.match(args.gesture):
         raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
+    calibrator = make_calibrator(args)  # a bad --calibration is refused in landmark mode too (where it is unused)
     if args.mode == "landmarks":
         return capture_landmarks(args)
-    calibrator = make_calibrator(args)
     calibration_file = Path(args.data) / "calibration.npz"
     if calibrator.busy and calibration_file.exists():  # before the run: replaced only with --force
         check_new(calibration_file, args.force)

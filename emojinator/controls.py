@@ -2,6 +2,7 @@
 import cv2
 import numpy as np
 
+from emojinator.app import nonneg_int
 from emojinator.segment import Calibration, Calibrator, Region
 
 STEP = 10  # pixels per key press when moving or resizing the region
@@ -22,16 +23,15 @@ def add_region_args(parser, calibrate_default):
     group = parser.add_argument_group("region and calibration")
     group.add_argument("--region", type=region_flag, default=Region(300, 50, 350), metavar="X,Y,SIZE",
                        help="square where the hand is looked for (default 300,50,350; keys i/j/k/l, +/-)")
-    group.add_argument("--calibrate", type=int, default=calibrate_default, metavar="N",
+    group.add_argument("--calibrate", type=nonneg_int, default=calibrate_default, metavar="N",
                        help="learn the empty background from the first N frames, then the skin colour from "
                             f"the first hand (default {calibrate_default}; 0: none; key b restarts it)")
     group.add_argument("--calibration", metavar="NPZ", help="load a calibration saved by capture.py")
 
 
 def make_calibrator(args):
-    """The calibrator the flags ask for: loaded from --calibration, learning over --calibrate frames, or none."""
-    if args.calibrate < 0:
-        raise ValueError("--calibrate must not be negative")
+    """The calibrator the flags ask for: loaded from --calibration, learning over --calibrate frames, or none.
+    Landmark mode uses none, but makes one too: a bad --calibration is refused in every mode, before the work."""
     calibration = Calibration.load(args.calibration) if args.calibration else Calibration()
     calibrator = Calibrator(calibration, frames=args.calibrate or 30)
     if args.calibrate:

@@ -122,13 +122,13 @@ def run_landmarks(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    calibrator = make_calibrator(args)  # a bad --calibration is refused in landmark mode too (where it is unused)
     if args.mode == "landmarks":
         return run_landmarks(args)
     classifier = Classifier(args.model or DEFAULT_MODEL_DIR)  # first: a missing model is reported before a camera is opened
     labels = classifier.labels
     smoother = Smoother(classifier.names, args.smooth, args.threshold)
     pictures = load_pictures(labels)
-    calibrator = make_calibrator(args)
     region = None
     last = None  # no emoji at the start: the first event is the first gesture shown
     with App(args, synthetic=synthetic.scene) as app:

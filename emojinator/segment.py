@@ -4,6 +4,8 @@ The original tool thresholded a fixed HSV range only; users blamed live failures
 skin colour. Here a calibration learns both: the empty region (background subtraction) and the user's skin
 colour (a YCrCb box sampled from the hand). Without calibration the original HSV range is the fallback.
 """
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import cv2
@@ -91,11 +93,23 @@ class Calibration:
 
     @classmethod
     def load(cls, path):
+        """The calibration save() wrote; ValueError with a message for a missing, damaged or foreign file."""
         try:
-            with np.load(path) as data:
-                return cls(data.get("background"), data.get("skin_low"), data.get("skin_high"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"cannot read calibration {path}: {exc}") from None
+            data = np.load(path)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single array, not an .npz archive")
+            with data:  # members are read lazily: a truncated one fails here, inside the with
+                arrays = {k: data[k] for k in ("background", "skin_low", "skin_high") if k in data.files}
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ValueError(f"cannot read calibration {path}: {exc or type(exc).__name__}") from None
+        background, low, high = (arrays.get(k) for k in ("background", "skin_low", "skin_high"))
+        if not arrays or (background is not None and (background.dtype != np.uint8 or background.ndim != 3
+                                                       or background.shape[2] != 3)) \
+                or (low is None) != (high is None) \
+                or (low is not None and (low.shape != (3,) or high.shape != (3,) or low.dtype != np.uint8
+                                         or high.dtype != np.uint8)):
+            raise ValueError(f"{path} is not a calibration saved by capture.py")
+        return cls(background, low, high)
 
 
 def work_roi(image, region):
@@ -225,6 +239,8 @@ class Calibrator:
         """Feed one frame; return True when the calibration changed with it."""
         if self.state == "background":
             image = frame.astype(np.float32)
+            if self._sum is not None and self._sum.shape != image.shape:  # another frame size: begin again
+                self._sum, self._count = None, 0
             self._sum = image if self._sum is None else self._sum + image
             self._count += 1
             if self._count >= self.frames:
@@ -232,8 +248,12 @@ class Calibrator:
                 self.state = "skin"
                 return True
         elif self.state == "skin":
+            background = self.calibration.background_roi(region, frame.shape)
+            if background is None:  # the frame size changed (a camera mode, an image folder): relearn for it
+                self.start()
+                return self.update(frame, region)
             roi = work_roi(frame, region)
-            moving = clean(foreground_mask(roi, self.calibration.background_roi(region, frame.shape)))
+            moving = clean(foreground_mask(roi, background))
             hand, _ = largest_blob(moving, 2 * MIN_AREA * moving.size)
             if hand is not None:
                 # Edges mix hand and background colours: sample the inside only.

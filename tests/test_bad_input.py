@@ -415,8 +415,8 @@ EMOJINATOR = run_cases("emojinator/run.py", "--no-display --max-frames 2", [
                   "--gesture fist --source {clip} --calibrate -5")] + [
     case("emojinator/capture.py", "--gesture fist --data {text_avi} --source {clip} --no-display"),
     case("emojinator/capture.py", "--gesture fist --data {readonly}/g --source {clip} --no-display"),
-    case("emojinator/capture.py", "--gesture fist --data {gesture_data} --source {clip} --no-display "
-                                  "--calibrate 2"),  # its calibration.npz stays
+    case("emojinator/capture.py", "--mode silhouette --gesture fist --data {gesture_data} --source {clip} "
+                                  "--no-display --calibrate 2"),  # its calibration.npz stays (landmark mode has none)
 ] + [
     case("emojinator/evaluate.py", flags) for flags in (
         "", "--data {missing}", "--data {empty_dir}", "--data {text_avi}", "--data {mixed_gestures} --none -1",
@@ -473,6 +473,7 @@ VALID = [
     case("facenet/run.py", "--source {clip} --model dlib --people {people} --no-display --max-frames 1 --log {log}"),
     case("emojinator/run.py", "--source {clip} --no-display --max-frames 1 --log {log}"),
     case("emojinator/run.py", "--source {images} --calibrate 1 --no-display --log {log}"),  # mixed sizes
+    case("emojinator/run.py", "--source {images} --mode silhouette --calibrate 1 --no-display --log {log}"),
 ]
 
 
