@@ -11,7 +11,7 @@ generated clip (decoding included), from its summary line. The last stdout line 
 
 Usage:
     python emojinator/benchmark.py
-    python emojinator/benchmark.py --frames 600 --model my_model --photo tests/data/emojinator/nocurl.jpg
+    python emojinator/benchmark.py --frames 600 --model my_model --photo my_hand.jpg
 
 Keys:
     none (no window)
@@ -40,7 +40,7 @@ from emojinator.model import DEFAULT_MODEL_DIR, MODEL_FILE, Classifier, to_input
 from emojinator.segment import Calibrator, segment
 from emojinator.synthetic import FINGERS, REGION, scene, write_clip
 
-PHOTO = Path("tests/data/emojinator/nocurl.jpg")  # a real hand (fingerpose, MIT) in the repository's test data
+PHOTO = Path(__file__).resolve().parent / "docs" / "nocurl.jpg"  # a real hand (fingerpose, MIT; docs/SOURCE.md)
 
 
 def timed(frames, calibration, classify=None):
@@ -69,6 +69,18 @@ def run_loop_fps(model, frames):
     if proc.returncode != 0 or not found:
         raise ValueError(f"run.py failed: {proc.stderr.strip().splitlines()[-1:]}")
     return float(found.group(3))
+
+
+def read_photo(path):
+    """The --photo image, read as bytes and decoded (cv2.imread would also print a warning of its own)."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError as exc:
+        raise ValueError(f"cannot read --photo {path!r}: {exc.strerror}") from None
+    photo = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if photo is None:
+        raise ValueError(f"cannot read --photo {path!r}: not an image")
+    return photo
 
 
 def photo_frames(photo, count):
@@ -151,14 +163,13 @@ def main(argv=None):
     parser.add_argument("--frames", type=positive_int, default=300, help="frames per measurement")
     parser.add_argument("--predict-frames", type=positive_int, default=30,
                         help="frames for the slow model.predict measurement")
-    parser.add_argument("--photo", default=str(PHOTO), help=f"a real photo of one hand (default {PHOTO})")
+    parser.add_argument("--photo", default=str(PHOTO),
+                        help="a real photo of one hand (default: docs/nocurl.jpg in this folder)")
     args = parser.parse_args(argv)
-    photo = cv2.imread(args.photo)
-    if photo is None:
-        raise ValueError(f"cannot read --photo {args.photo!r}")
+    photo = read_photo(args.photo)
+    classifier = Classifier(args.model)  # a bad --model: refused before minutes of measuring
     modes = compare_modes(photo, args.frames, args.model)
 
-    classifier = Classifier(args.model)
     frames = list(scene(gestures=tuple(FINGERS), hold=max(1, args.frames // len(FINGERS)), empty=30, seed=1))
     calibrator = Calibrator(frames=30)
     calibrator.start()
