@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, check_new, nonneg_int, run_main
+from emojinator.app import ArgumentParser, check_new, in_range, nonneg_int, run_main
 from emojinator.augment import none_samples
 from emojinator.dataset import SPLITS, load_split
 from emojinator.gestures import NONE
@@ -41,6 +41,7 @@ from emojinator.model import DEFAULT_MODEL_DIR, Classifier
 from emojinator.plots import confusion, plot_confusion
 
 NONE_SEED = 987654  # train.py draws its none silhouettes from seeds 0 (training) and 1000 (validation)
+MAX_NONE = 100_000  # 50x50 silhouettes held at once: 250 MB
 
 
 def main(argv=None):
@@ -57,14 +58,19 @@ def main(argv=None):
                         help="landmark mode: N held-out generated hands per gesture")
     parser.add_argument("--real", metavar="LABELS", help="landmark mode: labels JSON of real images")
     parser.add_argument("--mirrored", action="store_true", help="with --real: score mirrored images too")
-    parser.add_argument("--none", type=nonneg_int, default=0, metavar="N",
-                        help="add N generated non-gesture silhouettes (a seed training never uses) as `none`")
+    parser.add_argument("--none", type=in_range(int, 0, MAX_NONE), default=0, metavar="N",
+                        help="add N generated non-gesture silhouettes (a seed training never uses) as `none`, "
+                             f"at most {MAX_NONE}")
     parser.add_argument("--confusion", metavar="PNG",
                         help="confusion matrix picture (default: confusion_<split>.png in the model folder)")
     parser.add_argument("--force", action="store_true", help="replace an existing confusion matrix picture")
     args = parser.parse_args(argv)
     if args.mode == "landmarks":
         args.model = args.model or str(DEFAULT_LANDMARK_MODEL)
+        if args.generated:  # the generated hands' confusion matrix is drawn: its path is checked before the work
+            check_new(Path(args.confusion or Path(args.model) / "confusion_test.png"), args.force)
+        elif args.confusion:
+            parser.error("--confusion is the matrix of the --generated hands (landmark mode): give --generated N")
         return evaluate_landmarks(GestureClassifier(args.model), args)
     if not args.data:
         parser.error("--mode silhouette needs --data")

@@ -42,7 +42,8 @@ def read_capture(path):
 
 
 def capture_files(data):
-    """{gesture: [capture files in capture order]} of a captures folder."""
+    """{gesture: [capture files in capture order]} of a captures folder; ValueError when it holds none (a --data
+    without captures is a mistake, not "train on the generated hands only")."""
     folder = Path(data)
     if not folder.is_dir():
         raise ValueError(f"no captures folder {str(folder)!r}")
@@ -51,6 +52,8 @@ def capture_files(data):
         files = sorted((p for p in sub.glob("*.json") if p.stem.isdigit()), key=lambda p: int(p.stem))
         if files:
             found[sub.name] = files
+    if not found:
+        raise ValueError(f"no captures (<gesture>/<n>.json, written by capture.py) in {str(folder)!r}")
     return found
 
 

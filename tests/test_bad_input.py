@@ -423,7 +423,10 @@ EMOJINATOR = run_cases("emojinator/run.py", "--no-display --max-frames 2", [
         "--data {mixed_gestures} --none 100000000", "--data {mixed_gestures} --none nan",
         "--data {mixed_gestures} --model {missing}", "--data {mixed_gestures} --model {emoji_badlabels}",
         "--data {mixed_gestures} --split bogus", "--data {mixed_gestures} --confusion {existing_png}",
-        "--data {mixed_gestures} --confusion {dir_png}")] + [
+        "--data {mixed_gestures} --confusion {dir_png}", "--generated 5 --confusion {existing_png}",
+        "--generated 5 --confusion {dir_png}", "--mode silhouette --data {mixed_gestures} --none 100000000",
+        "--mode silhouette --data {mixed_gestures} --confusion {existing_png}",
+        "--mode silhouette --data {mixed_gestures} --confusion {dir_png}")] + [
     case("emojinator/measure_hand.py", flags) for flags in (
         "", "{missing}", "{text_png}", "{empty_dir}", "{tiny_image}")] + [
     case("emojinator/render_emoji.py", flags) for flags in (
