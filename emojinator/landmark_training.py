@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import ToolError, check_new, write_atomic
+from emojinator.app import ToolError, write_atomic
 from emojinator.landmark_data import captured, capture_files, drop_near, generated
 from emojinator.landmark_model import build_mlp, output_paths, save
+from emojinator.model import check_out_folder
 from emojinator.plots import confusion, plot_confusion, plot_curves
 from emojinator.poses import NAMES, NONE
 
@@ -22,11 +23,7 @@ VAL_SHARE = 0.15  # generated validation hands per class, as a share of --genera
 def check_outputs(out, force):
     """Every file training writes, checked before the work starts."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ToolError(f"--out {str(out)!r} is a file, not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    for path in output_paths(out) + [out / name for name in PICTURES]:
-        check_new(path, force)
+    check_out_folder(out, output_paths(out) + [out / name for name in PICTURES], force)
 
 
 def training_data(args):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import write_atomic
+from emojinator.app import ToolError, check_new, write_atomic
 from emojinator.gestures import NONE, emoji_file, gesture_for_folder
 from emojinator.segment import SIZE
 from emojinator.tflite_model import TFLiteModel, record_checksum
@@ -58,11 +58,26 @@ def label_table(names):
     return table
 
 
+def check_out_folder(out, paths, force=False):
+    """Before any work: the model folder `out` can take the files `paths` (none replaced without force). A missing
+    `out` is not made here, so that a run refused later leaves nothing behind: its parent must be writable, and
+    the folder is made when the results are saved."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ToolError(f"--out {str(out)!r} is a file, not a folder")
+    if not out.exists():
+        check_new(out)
+        return
+    for path in paths:
+        check_new(path, force)
+
+
 def save(model, names, out_dir, extra=None, force=False):
     """Write model.keras, model.tflite (with its checksum) and labels.json atomically into out_dir; existing files
     are replaced only with force."""
     import tensorflow as tf
     out_dir = Path(out_dir)
+    out_dir.mkdir(exist_ok=True)
     write_atomic(out_dir / MODEL_FILE, model.save, force)  # the temp name keeps the .keras suffix Keras wants
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout

@@ -18,8 +18,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emojinator.app import ArgumentParser, check_new, positive_int, run_main, write_atomic
+from emojinator.app import ArgumentParser, positive_int, run_main, write_atomic
 from emojinator.gestures import GESTURES, emoji_file
+from emojinator.model import check_out_folder
 
 EMOJI_DIR = Path(__file__).resolve().parent / "emoji"
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
@@ -50,14 +51,15 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="replace pictures already in --out (the shipped ones)")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {gesture: check_new(out / emoji_file(gesture), args.force) for gesture in GESTURES}
+    paths = {gesture: out / emoji_file(gesture) for gesture in GESTURES}
+    check_out_folder(out, paths.values(), args.force)  # made only once the font has loaded
     from PIL import ImageFont
     try:
         font = ImageFont.truetype(args.font, FONT_SIZE)
     except OSError as exc:
         raise ValueError(f"cannot load the emoji font {args.font}: {exc} "
                          "(apt-get install fonts-noto-color-emoji)") from None
+    out.mkdir(exist_ok=True)
     for gesture, path in paths.items():
         picture = render(gesture.emoji, font, args.size)
         write_atomic(path, lambda temp: picture.save(temp, format="PNG", optimize=True), args.force)

@@ -35,12 +35,13 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, check_new, in_range, nonneg_int, positive_int, run_main, write_atomic
+from emojinator.app import ArgumentParser, in_range, nonneg_int, positive_int, run_main, write_atomic
 from emojinator.augment import augment, none_samples
 from emojinator.dataset import load_split
 from emojinator.gestures import NONE
 from emojinator.landmark_model import DEFAULT_LANDMARK_MODEL
-from emojinator.model import DEFAULT_MODEL_DIR, LABELS_FILE, MODEL_FILE, TFLITE_FILE, build_model, save, to_input
+from emojinator.model import (DEFAULT_MODEL_DIR, LABELS_FILE, MODEL_FILE, TFLITE_FILE, build_model, check_out_folder,
+                              save, to_input)
 from emojinator.plots import confusion, plot_confusion, plot_curves
 
 
@@ -88,9 +89,7 @@ SILHOUETTE_OUTPUTS = (MODEL_FILE, TFLITE_FILE, LABELS_FILE, "curves.png", "confu
 
 def train(args):
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in SILHOUETTE_OUTPUTS:  # before training: a model is never replaced without --force
-        check_new(out / name, args.force)
+    check_out_folder(out, [out / name for name in SILHOUETTE_OUTPUTS], args.force)  # never replaced, no --force
     train_x, train_names, names = load_split(args.data, "train", args.blocks, args.gap)
     val_x, val_names, _ = load_split(args.data, "val", args.blocks, args.gap, names)
     names = [NONE.name] + names

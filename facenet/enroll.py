@@ -144,6 +144,7 @@ def main(argv=None):
     # Wrong photos, sources and outputs are reported before the models load.
     paths = image_paths(args.images) if args.images else None
     app = App(args, window_title="facenet enrol") if args.camera else None
+    made = [p for p in (folder, *folder.parents) if not p.exists()]  # removed again if the enrolment fails
     folder.mkdir(parents=True, exist_ok=True)  # a read-only people folder fails here, before any work
     try:
         embedding = Embedding(load_embedder(args.model), faces.make_detector(args.detector), faces.Landmarks())
@@ -152,7 +153,7 @@ def main(argv=None):
         else:
             saved, refused = enrol_images(folder, paths, embedding.detector, embedding.landmarks)
     finally:
-        _remove_if_empty(folder)
+        _remove_if_empty(made)
     if not saved:  # the reasons belong in the one error line
         raise ValueError(f"nothing enrolled for {folder.name!r}" + "".join(f"; refused {m}" for m in refused))
     for message in refused:
@@ -163,12 +164,14 @@ def main(argv=None):
           f"{stats.get('computed', 0)} embedded with {embedding.embedder.name}", file=sys.stderr)
 
 
-def _remove_if_empty(folder):
-    """A failed first enrolment leaves no empty person behind (another enrolment may be filling it: then keep)."""
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
+def _remove_if_empty(folders):
+    """A failed first enrolment leaves no empty person, nor people folder, behind (another enrolment may be filling
+    them: then keep). `folders`: those this run made, innermost first."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 if __name__ == "__main__":

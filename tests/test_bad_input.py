@@ -170,7 +170,7 @@ def snapshot(root):
         st = p.stat()
         return hashlib.sha256(p.read_bytes()).hexdigest() if st.st_size < 1 << 20 else (st.st_size, st.st_ino,
                                                                                          st.st_mtime_ns)
-    return {str(p.relative_to(root)): state(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): state(p) if p.is_file() else "folder" for p in sorted(root.rglob("*"))}
 
 
 @pytest.fixture(autouse=True)
