@@ -165,7 +165,8 @@ def broken_models(source, target, damaged):
 
 def snapshot(root):
     """Every file under root: its SHA-256, or for the large model copies its size, inode and mtime (a
-    replacement is a new inode; hashing megabytes for each of hundreds of cases would cost minutes)."""
+    replacement is a new inode; hashing megabytes for each of hundreds of cases would cost minutes); and every
+    folder (a refused run must not leave a folder of its own behind either)."""
     def state(p):
         st = p.stat()
         return hashlib.sha256(p.read_bytes()).hexdigest() if st.st_size < 1 << 20 else (st.st_size, st.st_ino,
