@@ -73,7 +73,8 @@ def test_train_checks_every_output_before_training(tiny_data, tmp_path):
     ("train", ["--synthetic", "--max-minutes", "-1"], "--max-minutes: '-1' must be at least 0"),
     ("evaluate", ["--data", ".", "--top", "0"], "--top: '0' must be greater than 0"),
     ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
-    ("make_dataset", ["--train-per-class", "-1"], "--train-per-class: '-1' must be at least 0"),
+    ("make_dataset", ["--train-per-class", "-1"], "--train-per-class: '-1' must be between 0 and 100000"),
+    ("train", ["--synthetic", "--width", "100000"], "--width: '100000' must be between 1 and 256"),
 ])
 def test_scripts_report_bad_flags_in_one_line(script, args, message, capsys):
     import importlib
