@@ -84,7 +84,8 @@ def evaluate_landmarks(classifier, args):
             print(f"  {name:12s} {value:.4f}")
         print(f"  {'overall':12s} {accuracy:.4f}  ({len(y)} hands)")
         picture = Path(args.confusion or Path(args.model) / "confusion_test.png")
-        plot_confusion(matrix, names, picture, f"held-out generated hands: accuracy {accuracy:.4f}, n={len(y)}")
+        plot_confusion(matrix, names, picture, f"held-out generated hands: accuracy {accuracy:.4f}, n={len(y)}",
+                       force=args.force)
         print(f"confusion matrix: {picture}")
         report["generated"] = {"accuracy": round(accuracy, 4), "n": int(len(y)), "per_class": per_class}
     if args.data:
