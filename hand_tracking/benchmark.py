@@ -36,7 +36,7 @@ import numpy as np
 from hand_tracking import colors, synthetic
 from hand_tracking.app import ArgumentParser, ToolError, in_range, positive_int, run_main
 from hand_tracking.detect import ColourLocator, Detection
-from hand_tracking.hands import HandLandmarker
+from hand_tracking.hands import DEFAULT_THREADS, HandLandmarker
 from hand_tracking.tracker import KalmanTracker
 
 MEDIAPIPE_PYTHON = "/tmp/mpvenv/bin/python"
@@ -174,12 +174,12 @@ def milliseconds(values):
             "median_ms": round(float(np.median(values)), 2)} if values else {"frames": 0}
 
 
-def time_ours(frames, max_hands, repeat):
+def time_ours(frames, max_hands, repeat, threads=DEFAULT_THREADS):
     """Per-frame ms of HandLandmarker.track, best of `repeat` passes frame by frame, split by whether the palm
     detector ran; and the landmarks of the last pass."""
     best, palm, landmarks = None, None, []
     for _ in range(repeat):
-        tracker, times, ran, found = HandLandmarker(max_hands=max_hands), [], [], []
+        tracker, times, ran, found = HandLandmarker(max_hands=max_hands, threads=threads), [], [], []
         for frame in frames:
             start = time.perf_counter()
             hands = tracker.track(frame)
@@ -230,7 +230,8 @@ def hand_report(args):
     python = args.mediapipe_python
     have_mediapipe = Path(python).is_file()
     report = {"clip": f"synthetic.hand_clip 640x480, {args.hand_frames} frames (docs/nocurl.jpg moving)",
-              "threads": "hands.py: 1 LiteRT thread per model; MediaPipe: its own defaults"
+              "threads": f"hands.py: 1 and {DEFAULT_THREADS} (its default) LiteRT threads per model; MediaPipe: "
+                         "its own defaults"
                          + ("; both pinned to one core" if args.one_core else "")}
     if not have_mediapipe:
         report["mediapipe"] = f"skipped: {python} not found (make the venv: see mediapipe_reference.py)"
@@ -239,7 +240,8 @@ def hand_report(args):
             frames = list(synthetic.hand_clip(args.hand_frames, hands=count, seed=args.seed))
             name = f"{count} hand{'s' if count > 1 else ''}, --max-hands {max_hands}"
             ours, landmarks = time_ours(frames, max_hands, args.repeat)
-            entry = {"hands.py track()": ours}
+            entry = {f"hands.py track(), {DEFAULT_THREADS} threads": ours,
+                     "hands.py track(), 1 thread": time_ours(frames, max_hands, args.repeat, threads=1)[0]}
             clip = Path(tmp) / f"clip{count}.avi"
             write_clip(clip, frames)
             entry["run.py --target hand fps"] = run_script_fps(clip, "--max-hands", str(max_hands))
