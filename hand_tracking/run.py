@@ -120,12 +120,7 @@ def run_object(app, args, ranges):
         if not (app.display or app.writer):
             continue
         view = cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR) if show_mask else frame.image.copy()
-        trail.draw(view)
-        if x is not None:
-            draw.marker(view, x, y, radius, state)
-        draw.text(view, f"object: {state}", 0, draw.STATE_COLOURS[state])
-        draw.text(view, HELP["object"], -1)
-        key = app.show(view)
+        key = show(app, view, trail, (x, y, radius), state, f"object: {state}", HELP["object"])
         if key == "m":
             show_mask = not show_mask
         elif key == "c":
@@ -133,6 +128,18 @@ def run_object(app, args, ranges):
         elif key == "k":
             locate.ranges = calibrate(app, frame.image, args.save_profile) or locate.ranges
             tracker.reset()
+
+
+def show(app, view, trail, marker, state, status, help_line, max_radius=None):
+    """Draw the trail, the followed point's marker (x, y, radius; x None when lost), the status and help lines
+    on `view`, show it; returns the key pressed."""
+    trail.draw(view)
+    x, y, radius = marker
+    if x is not None:
+        draw.marker(view, x, y, radius if max_radius is None else min(radius, max_radius), state)
+    draw.text(view, status, 0, draw.STATE_COLOURS[state])
+    draw.text(view, help_line, -1)
+    return app.show(view)
 
 
 def hand_event(hand, frame):
@@ -185,12 +192,8 @@ def run_hand(app, args):
         view = np.zeros_like(frame.image) if landmark_view else frame.image.copy()
         for shown in hands:
             draw.skeleton(view, shown, CONNECTIONS, point if shown is hand else None)
-        trail.draw(view)
-        if x is not None:
-            draw.marker(view, x, y, min(radius, 6), state)
-        draw.text(view, f"hands: {len(hands)}  {args.point}: {state}", 0, draw.STATE_COLOURS[state])
-        draw.text(view, HELP["hand"], -1)
-        key = app.show(view)
+        key = show(app, view, trail, (x, y, radius), state, f"hands: {len(hands)}  {args.point}: {state}",
+                   HELP["hand"], max_radius=6)
         if key == "m":
             landmark_view = not landmark_view
         elif key == "c":
