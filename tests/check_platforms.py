@@ -28,7 +28,7 @@ PLATFORMS = {
     "windows-x86_64": ({"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
                        ["win_amd64"]),
     "macos-arm64": ({"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
-                    [f"macosx_{v}_0_arm64" for v in range(11, 16)] + [f"macosx_{v}_0_universal2" for v in range(11, 16)]),
+                    [f"macosx_{v}_0_{arch}" for arch in ("arm64", "universal2") for v in range(11, 16)]),
 }
 
 

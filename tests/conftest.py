@@ -90,3 +90,11 @@ def start_script(script, *args, display=None, env=None):
     full_env.update(env or {})
     return subprocess.Popen([sys.executable, str(script), *map(str, args)], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def quit_window(display, window, process):
+    """Press q in a tool's window; returns its stderr once it has ended with exit code 0."""
+    send_key(display, window, "q")
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    return stderr

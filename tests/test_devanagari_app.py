@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from devanagari import dataset, fonts, pen_clip, synth
 from devanagari.classes import CLASSES, by_folder
 
@@ -168,11 +168,9 @@ def test_space_classifies_in_a_real_window(xvfb, tmp_path):
         deadline = time.time() + 30
         while not (log.exists() and log.read_text()) and time.time() < deadline:
             time.sleep(0.1)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
-    assert proc.returncode == 0, stderr
     assert re.search(r"devanagari: \d+ frames", stderr)
     events = read_events(log)
     assert events and events[0]["trigger"] == "key" and events[0]["pen"] == "finger"

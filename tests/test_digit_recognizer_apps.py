@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import read_events, run_script, send_key, start_script, wait_for_window
+from conftest import quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.synth import air_clip, paper_clip, paper_page
 
@@ -92,12 +92,9 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
         while time.time() < deadline and not any(e["text"] == "40" for e in read_events(log)):
             time.sleep(0.2)
         if proc.poll() is None:
-            send_key(xvfb, window, "q")
-        out, err = proc.communicate(timeout=60)
+            err = quit_window(xvfb, window, proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+        proc.kill()
     assert "frames in" in err
     events = read_events(log)
     assert events[0]["text"] == "4096"
@@ -232,12 +229,9 @@ def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, 
         while time.time() < deadline and not (log.exists() and log.read_text()):
             time.sleep(0.1)
         assert proc.poll() is None, "the clip ended before space was pressed"
-        send_key(xvfb, window, "q")
-        _, err = proc.communicate(timeout=60)
+        quit_window(xvfb, window, proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+        proc.kill()
     events = read_events(log)
     assert len(events) == 1 and last_pen < events[0]["frame"] < len(held) - 1
     assert events[0]["text"] == str(labels[0])

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from digit_recognizer import hand_clip
 from digit_recognizer.finger import FingerPen, is_pointing
 from digit_recognizer.hands import HandLandmarker
@@ -95,12 +95,9 @@ def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
         while time.time() < deadline and not (log.exists() and log.read_text()):
             time.sleep(0.1)
         assert proc.poll() is None, "the clip ended before space was pressed"
-        send_key(xvfb, window, "q")
-        _, err = proc.communicate(timeout=60)
+        quit_window(xvfb, window, proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+        proc.kill()
     events = read_events(log)
     assert len(events) == 1 and events[0]["frame"] > last_point and events[0]["text"] == "7"
     assert events[0]["pen"] == "finger"

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from emojinator.synthetic import scene, write_clip
 
 SCRIPTS = ROOT / "emojinator"
@@ -114,11 +114,9 @@ def test_capture_in_a_window_resumes_numbering(chain, xvfb, tmp_path):
         wait_for_events(log, "saved", count=5)
         send_key(xvfb, window, "c")  # pause: nothing more is saved
         time.sleep(1.0)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
-    assert proc.returncode == 0, stderr
     numbers = sorted(int(p.stem) for p in folder.glob("*.png"))
     assert (folder / "5.png").read_bytes() == b"an earlier capture"
     assert numbers == list(range(5, 5 + len(numbers)))  # numbering resumed after the earlier capture
@@ -141,10 +139,8 @@ def test_run_in_a_window_takes_keys(chain, xvfb, tmp_path):
         wait_for_events(log, "calibrated")
         send_key(xvfb, window, "b")  # learn the background again: a second `calibrated` event follows
         wait_for_events(log, "calibrated", count=2)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        quit_window(xvfb, window, proc)
     finally:
         proc.kill()
-    assert proc.returncode == 0, stderr
     calibrated = [e for e in read_events(log) if e["event"] == "calibrated"]
     assert len(calibrated) == 2 and calibrated[1]["frame"] > calibrated[0]["frame"] + 20

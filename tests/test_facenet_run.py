@@ -10,7 +10,7 @@ import pytest
 import facenet  # noqa: F401
 from facenet import synthetic
 
-from conftest import DATA, ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import DATA, ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 
 PHOTOS = DATA / "facenet"
 RUN, ENROLL = ROOT / "facenet" / "run.py", ROOT / "facenet" / "enroll.py"
@@ -173,11 +173,8 @@ def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
     try:
         window = wait_for_window(xvfb, "facenet", timeout=90)
         time.sleep(1.0)
-        send_key(xvfb, window, "q")
-        _, err = proc.communicate(timeout=60)
+        err = quit_window(xvfb, window, proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+        proc.kill()
     frames = int(err.split("facenet: ")[-1].split(" frames")[0])
     assert 0 < frames < 150  # quit by the key, not by the end of the clip

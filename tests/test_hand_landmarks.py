@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import DATA, ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from hand_tracking import synthetic
 from hand_tracking.hands import LANDMARK_NAMES, HandLandmarker, landmark_index
 from hand_tracking.mediapipe_reference import VARIANTS, map_back, side_by_side, video_frames
@@ -200,11 +200,9 @@ def test_landmark_view_in_a_real_window(xvfb, tmp_path):
         time.sleep(0.5)
         send_key(xvfb, window, "m")  # the landmark view: skeletons on black
         time.sleep(0.7)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        quit_window(xvfb, window, proc)
     finally:
         proc.kill()
-    assert proc.returncode == 0, stderr
     written = sorted(out.glob("*.png"))
     first, last = (cv2.imread(str(p)) for p in (written[0], written[-1]))
     assert (first.max(axis=2) == 0).mean() < 0.1

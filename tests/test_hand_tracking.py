@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from hand_tracking import benchmark, colors, synthetic
 from hand_tracking.detect import ColourLocator, Detection, find_object
 from hand_tracking.tracker import DETECTED, LOST, PREDICTED, KalmanTracker
@@ -191,11 +191,9 @@ def test_keys_in_a_real_window(xvfb, tmp_path):
         time.sleep(0.5)
         send_key(xvfb, window, "m")  # mask view: frames become black and white
         time.sleep(0.5)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
-    assert proc.returncode == 0, stderr
     assert re.search(r"hand_tracking: \d+ frames", stderr)
     written = sorted(out.glob("*.png"))
     black = [(cv2.imread(str(path)).max(axis=2) == 0).mean() for path in (written[0], written[-1])]
@@ -222,8 +220,7 @@ def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
         time.sleep(0.5)
         send_key(xvfb, window, "Return")
         time.sleep(1.0)
-        send_key(xvfb, window, "q")
-        _, stderr = proc.communicate(timeout=30)
+        stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
     ranges = colors.load_profile(str(profile))
