@@ -5,7 +5,7 @@ Speed: frames per second of each loop over the same video (decoding included, in
 both, as the original's threaded camera stream did; no window, no drawing beyond what each loop does
 headless), repeated and interleaved so that a busy machine slows both alike; medians. The
 CPU-time ratio (time.process_time) is the steadier figure on a shared machine: it counts only this process.
-Blinks: each loop's closures are matched with the hand-labelled blinks (tests/data/drowsiness/carphone_blinks.json);
+Blinks: each loop's closures are matched with the hand-labelled blinks (drowsiness/data/carphone_blinks.json);
 a detection counts when its closed frames overlap a labelled blink (one frame of slack either side).
 
 Usage:

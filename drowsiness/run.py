@@ -10,7 +10,7 @@ Usage:
     python drowsiness/run.py --source 1 --closed-seconds 1.5 --perclos 0.2
     python drowsiness/run.py --ear-threshold 0.21              # fixed threshold instead of calibration
     python drowsiness/run.py --alarm siren.wav                 # another sound; --no-sound for silence
-    python drowsiness/run.py --source tests/data/drowsiness/carphone_pristine.mp4 --no-display --log -
+    python drowsiness/run.py --source drowsiness/data/carphone_pristine.mp4 --no-display --log -
 
 Keys:
     r      recalibrate the open-eye EAR (look at the road with open eyes for a few seconds)
