@@ -15,45 +15,13 @@ from PIL import ImageFont
 
 from devanagari.classes import by_folder
 from devanagari.pen_clip import DEFAULT_TEXT, background, kalam_path, write_scene
-from devanagari.preprocess import skeleton
+from devanagari.preprocess import skeleton, skeleton_strokes
 from devanagari.synth import render_glyph
 from devanagari.hand_sprite import FPS, SIZE, Hand, hand_moves, render  # noqa: F401 (FPS: the clips' rate)
 from devanagari.hand_sprite import FIST, HALF_CURLED, POINTING  # noqa: F401 (the hand shapes, for `shapes`)
 
 GLYPH_HEIGHT = 200  # px the written character spans; in the upper part of the frame, the hand hangs below
 GLYPH_TOP = 30  # px
-MIN_STROKE = 4  # skeleton pixels (at the 64 px font size): shorter branches are spurs of the thinning
-NEIGHBOURS = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))  # straight steps first
-
-
-def skeleton_strokes(skel):
-    """Pen strokes ((row, col) lists) over a one-pixel skeleton: walk from the top-most end point, lift when no
-    unvisited pixel is next; a stroke that stops beside a pixel already written joins it (no gap at junctions)."""
-    todo = {tuple(p) for p in np.argwhere(skel)}
-    done, strokes = set(), []
-
-    def next_to(p, pixels):
-        return next(((p[0] + dy, p[1] + dx) for dy, dx in NEIGHBOURS if (p[0] + dy, p[1] + dx) in pixels), None)
-
-    while todo:
-        ends = [p for p in todo if _degree(p, todo) <= 1]
-        start = min(ends or todo)  # the top-most end point: writers start at the top
-        stroke = [start]
-        todo.discard(start)
-        while (step := next_to(stroke[-1], todo)) is not None:
-            todo.discard(step)
-            stroke.append(step)
-        join = next_to(stroke[-1], done)
-        if join is not None:
-            stroke.append(join)
-        done.update(stroke)
-        if len(stroke) >= MIN_STROKE or join is None:  # a short piece on its own is a dot (ङ), not a spur
-            strokes.append(stroke)
-    return strokes
-
-
-def _degree(p, pixels):
-    return sum((p[0] + dy, p[1] + dx) in pixels for dy, dx in NEIGHBOURS)
 
 
 def character_strokes(char, font_path=None, size=SIZE):

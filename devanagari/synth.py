@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from devanagari.classes import CLASSES
 from devanagari.fonts import usable_classes
-from devanagari.preprocess import fit_dhcd, skeleton, stroke_width
+from devanagari.preprocess import fit_dhcd, skeleton, skeleton_strokes, stroke_width
 
 FONT_SIZE = 64
 
@@ -211,7 +211,6 @@ class Generator:
     def glyph(self, face, font, index):
         """The clean rendering of class `index`, its skeleton and the skeleton as pen strokes (cached: rendering,
         thinning and tracing are slow)."""
-        from devanagari.hand_clip import skeleton_strokes  # here: hand_clip imports this module
         key = (face, index)
         if key not in self._glyphs:
             ink = render_glyph(font, CLASSES[index].char)
