@@ -25,8 +25,8 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import (ArgumentParser, ToolError, check_new, nonneg_float, nonneg_int, positive_int,
-                            run_main)
+from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
+                            positive_int, run_main)
 from devanagari.classes import by_folder
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
@@ -43,7 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--group", action="append", help="a held-out group of your own: comma-separated families "
                    "(repeat the flag; replaces --groups)")
     p.add_argument("--epochs", type=positive_int, default=5)
-    p.add_argument("--width", type=positive_int, default=24, help="filters of the first block (network width)")
+    p.add_argument("--width", type=in_range(int, 1, 256), default=24,
+                   help="filters of the first block (network width), 1-256, as train.py")
     p.add_argument("--max-per-class", type=nonneg_int, default=500, help="training images per class and run "
                    "(0: all)")
     p.add_argument("--batch-size", type=positive_int, default=128)

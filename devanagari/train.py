@@ -46,8 +46,8 @@ def parse_args(argv=None):
                    "and figures")
     p.add_argument("--epochs", type=positive_int, default=15)
     p.add_argument("--batch-size", type=positive_int, default=128)
-    p.add_argument("--width", type=in_range(int, 1, 256), default=16,  # 256: 8x the shipped 32, 43M parameters
-                   help="filters of the first block (network width), 1-256")
+    p.add_argument("--width", type=in_range(int, 1, 256), default=24,  # 256: about 43M parameters
+                   help="filters of the first block (network width), 1-256 (default 24, the shipped model's)")
     p.add_argument("--lr", type=positive_float, default=2e-3, help="initial Adam learning rate")
     p.add_argument("--val-fraction", type=positive_float, default=0.1, help="used when the data has no Val/ split")
     p.add_argument("--max-per-class", type=nonneg_int, default=0, help="use at most N training images per class")
