@@ -3,6 +3,7 @@
 No TensorFlow here: these run in a few seconds.
 """
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -218,7 +219,7 @@ def fontsource_tarball(folder, family, latin_digits=False):
         return data.getvalue()
 
     meta = json.dumps({"family": family, "license": {"type": "OFL-1.1"}}).encode()
-    stem = family.lower()
+    stem = family.lower().replace(" ", "-")
     with tarfile.open(folder / f"fontsource-{stem}-5.3.0.tgz", "w:gz") as tar:
         for name, data in (("package/metadata.json", meta),
                            (f"package/files/{stem}-devanagari-400-normal.woff", woff(latin_digits)),
@@ -238,7 +239,16 @@ def test_fontsource_tarballs_are_found_and_reserved_families_kept_apart(tmp_path
     assert face.source == "npm" and face.path.endswith("testsans-devanagari-400-normal.woff")
     assert face.latin.endswith("testsans-latin-400-normal.woff")
     assert fonts.usable_classes(face) == {c.index: None for c in CLASSES}  # WOFF read, conjuncts shaped
+    # a family named "... Devanagari" has Latin files called "<name>-devanagari-latin-…": not Devanagari faces
+    fontsource_tarball(tmp_path, "Test Devanagari")
+    fontsource_tarball(tmp_path, "Martel Sans")  # the companion of a reserved family: kept out of every split
+    families = fonts.discover_families(fontsource_dir=tmp_path)
+    assert "martelsans" not in families
+    assert [Path(f.path).name for f in families["testdevanagari"].faces] == [
+        "test-devanagari-devanagari-400-normal.woff"]
+    assert families["testdevanagari"].faces[0].latin.endswith("test-devanagari-latin-400-normal.woff")
     reserved = fonts.discover_families(fontsource_dir=tmp_path, reserved=True)
+    assert "martelsans" not in reserved
     assert set(reserved) <= {fonts.family_key(n) for n in fonts.RESERVED_FAMILIES.split(",")}
     assert "khand" in reserved and "testsans" not in reserved
     khand = reserved["khand"].faces[0]
