@@ -187,7 +187,7 @@ def discover_families(max_faces=6, reserved=False, fontsource_dir=FONTSOURCE_DIR
     """The Devanagari families found, each with at most `max_faces` faces spread evenly over its files.
 
     The RESERVED_FAMILIES are left out; with `reserved=True` only they are returned (for the final test set).
-    KEPT_OUT families are never returned.
+    KEPT_OUT families and faces that FreeType cannot open are never returned.
     """
     found = {}
     for fam, path in _system_fonts():
@@ -206,11 +206,20 @@ def discover_families(max_faces=6, reserved=False, fontsource_dir=FONTSOURCE_DIR
     kept_out = {family_key(n) for n in KEPT_OUT}
     found = {k: v for k, v in found.items() if (k in reserved_keys) == reserved and k not in kept_out}
     for fam in found.values():
-        faces = sorted(set(fam.faces), key=lambda f: (f.path, f.axes))
+        faces = sorted((f for f in set(fam.faces) if _opens(f)), key=lambda f: (f.path, f.axes))
         if len(faces) > max_faces:
             faces = [faces[i] for i in np.linspace(0, len(faces) - 1, max_faces).round().astype(int)]
         fam.faces = faces
-    return dict(sorted(found.items()))
+    return dict(sorted((k, v) for k, v in found.items() if v.faces))
+
+
+def _opens(face):
+    """False for a file FreeType refuses (Akshar 5.0.1's regular WOFF: "broken table"); its family keeps the rest."""
+    try:
+        face.load(RENDER_SIZE)
+        return True
+    except OSError:
+        return False
 
 
 def _ink(font, text):

@@ -239,6 +239,9 @@ def test_fontsource_tarballs_are_found_and_reserved_families_kept_apart(tmp_path
     assert face.source == "npm" and face.path.endswith("testsans-devanagari-400-normal.woff")
     assert face.latin.endswith("testsans-latin-400-normal.woff")
     assert fonts.usable_classes(face) == {c.index: None for c in CLASSES}  # WOFF read, conjuncts shaped
+    # a weight FreeType refuses is left out; the family keeps its other faces
+    (Path(face.path).parent / "testsans-devanagari-700-normal.woff").write_bytes(b"wOFF" + bytes(60))
+    assert fonts.discover_families(fontsource_dir=tmp_path)["testsans"].faces == [face]
     # a family named "... Devanagari" has Latin files called "<name>-devanagari-latin-…": not Devanagari faces
     fontsource_tarball(tmp_path, "Test Devanagari")
     fontsource_tarball(tmp_path, "Martel Sans")  # the companion of a reserved family: kept out of every split
