@@ -11,7 +11,7 @@ The five reserved families (fonts.RESERVED_FAMILIES) are never part of these spl
 alone, into Test/, for the one final measurement.
 
 Usage:
-    python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 1000]
+    python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 1500]
         [--val-per-class 100] [--test-per-class 150] [--test-families "Lohit Devanagari,Mukta,..."]
         [--val-families "Gargi,Baloo 2"] [--families "Kalam,Hind,..."] [--seed 0] [--list-fonts]
     python devanagari/make_dataset.py --reserved --out devanagari/data/reserved [--plain]
@@ -48,7 +48,7 @@ def parse_args(argv=None):
     p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (must not exist unless --force)")
     per_class = in_range(int, 0, MAX_PER_CLASS)  # 0: no such split
-    p.add_argument("--train-per-class", type=per_class, default=1000)
+    p.add_argument("--train-per-class", type=per_class, default=1500)
     p.add_argument("--val-per-class", type=per_class, default=100)
     p.add_argument("--test-per-class", type=per_class, default=150)
     p.add_argument("--test-families", type=family_list, default=TEST_FAMILIES,
