@@ -25,7 +25,7 @@ from devanagari.classes import CLASSES, FOLDERS, by_folder
 from devanagari.classifier import DEFAULT_MODEL, Classifier
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
-from devanagari.report import plot_confusion, summary
+from devanagari.report import confused_lines, family_lines, per_family_accuracy, plot_confusion, summary
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -79,15 +79,9 @@ def main(argv=None):
         c = by_folder(folder)
         print(f"  {folder:28s} {c.char:4s} {c.translit:5s} {acc:.4f}  (n={int(cm[c.index].sum())})")
     if families is not None:
-        result["per_family"] = {f: round(float((predictions[families == f] == labels[families == f]).mean()), 4)
-                                for f in sorted(set(families))}
-        print("\nper font family:")
-        for family, acc in result["per_family"].items():
-            print(f"  {family:28s} {acc:.4f}  (n={int((families == family).sum())})")
-    print("\nmost confused (true -> predicted, count):")
-    for pair in result["most_confused"]:
-        t, p = by_folder(pair["true"]), by_folder(pair["predicted"])
-        print(f"  {t.char} {t.translit:5s} -> {p.char} {p.translit:5s} {pair['count']}")
+        result["per_family"] = per_family_accuracy(labels, predictions, families)
+        print("\nper font family:", *family_lines(result["per_family"], families), sep="\n")
+    print("\nmost confused (true -> predicted, count):", *confused_lines(result["most_confused"]), sep="\n")
     print(f"\nconfusion matrix: {confusion}")
     result.update(model=str(args.model), data=description, confusion_png=str(confusion),
                   classes=len(CLASSES) - len(missing), seconds=round(seconds, 2))

@@ -27,10 +27,9 @@ import numpy as np
 
 from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
                             positive_int, run_main)
-from devanagari.classes import by_folder
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
-from devanagari.report import summary, write_json
+from devanagari.report import confused_lines, family_lines, per_family_accuracy, summary, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -95,8 +94,7 @@ def main(argv=None):
             runs.append({"held_out": group, "train_images": int(len(keep)), "epochs_run": len(history["loss"]),
                          "best_val_accuracy": round(max(history["val_accuracy"]), 4), "seconds": round(seconds)})
     truth, guess, held_family = map(np.concatenate, (truth, guess, held_family))
-    per_family = {f: round(float((guess[held_family == f] == truth[held_family == f]).mean()), 4)
-                  for f in sorted(set(held_family))}
+    per_family = per_family_accuracy(truth, guess, held_family)
     _, overall = summary(truth, guess)
     worst = min(per_family, key=per_family.get)
     report = {"command": "python devanagari/lofo.py " + " ".join(map(str, argv if argv is not None else sys.argv[1:])),
@@ -105,14 +103,10 @@ def main(argv=None):
               "mean_family_accuracy": round(float(np.mean(list(per_family.values()))), 4),
               "worst_family": worst, "worst_family_accuracy": per_family[worst], **overall}
     write_json(report, args.out, args.force)
-    for family, acc in per_family.items():
-        print(f"  {family:28s} {acc:.4f}  (n={int((held_family == family).sum())})")
+    print(*family_lines(per_family, held_family), sep="\n")
     print(f"mean over {len(per_family)} families {report['mean_family_accuracy']:.4f}; worst {worst} "
           f"{per_family[worst]:.4f}; all held-out images {overall['accuracy']:.4f} (n={overall['n']})")
-    print("most confused (true -> predicted, count):")
-    for pair in overall["most_confused"]:
-        t, p = by_folder(pair["true"]), by_folder(pair["predicted"])
-        print(f"  {t.char} {t.translit:5s} -> {p.char} {p.translit:5s} {pair['count']}")
+    print("most confused (true -> predicted, count):", *confused_lines(overall["most_confused"]), sep="\n")
     print(f"report: {args.out}")
 
 

@@ -1,12 +1,12 @@
-"""Accuracy figures and plots shared by train.py and evaluate.py: confusion matrix, per-class accuracy, the most
-confused pairs, learning curves. Plots use matplotlib's Agg backend (no display needed) and are written atomically.
+"""Accuracy figures and plots shared by train.py, evaluate.py and lofo.py: confusion matrix, per-class and
+per-family accuracy, the most confused pairs and their printed lines, learning curves. Plots use matplotlib's Agg backend (no display needed) and are written atomically.
 """
 import json
 
 import numpy as np
 
 from devanagari.app import write_atomic
-from devanagari.classes import CLASSES, NUM_CLASSES
+from devanagari.classes import CLASSES, NUM_CLASSES, by_folder
 
 
 def confusion_matrix(labels, predictions, num_classes=NUM_CLASSES):
@@ -34,6 +34,26 @@ def most_confused(cm, k=10):
             break
         pairs.append({"true": CLASSES[t].folder, "predicted": CLASSES[p].folder, "count": int(off[t, p])})
     return pairs
+
+
+def per_family_accuracy(labels, predictions, families):
+    """{family: accuracy} over each family's images; `families` names the family of every image."""
+    return {f: round(float((predictions[families == f] == labels[families == f]).mean()), 4)
+            for f in sorted(set(families))}
+
+
+def family_lines(per_family, families):
+    """One printed line per family: name, accuracy, number of images."""
+    return [f"  {family:28s} {acc:.4f}  (n={int((families == family).sum())})" for family, acc in per_family.items()]
+
+
+def confused_lines(pairs):
+    """One printed line per confused pair of most_confused(): characters, transliterations, count."""
+    lines = []
+    for pair in pairs:
+        t, p = by_folder(pair["true"]), by_folder(pair["predicted"])
+        lines.append(f"  {t.char} {t.translit:5s} -> {p.char} {p.translit:5s} {pair['count']}")
+    return lines
 
 
 def _atomic_save(fig, path, force):
