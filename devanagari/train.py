@@ -8,7 +8,7 @@ validation accuracy, per-class accuracy, most confused pairs), `<name>.curves.pn
 of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
 
 Usage:
-    python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 16] [--out MODEL.keras]
+    python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 24] [--out MODEL.keras]
     python devanagari/train.py --data train.csv            # the CSV export (validation split off it)
     python devanagari/train.py --synthetic [--per-epoch 23000]   # fresh synthetic characters every epoch
     Real DHCD:  python devanagari/train.py --data DevanagariHandwrittenCharacterDataset --width 32 --epochs 30 \
