@@ -84,15 +84,19 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
             time.sleep(0.2)
         # Drag a region around the first two digits only (x 149-240 of 480; tall enough for any toolbar
         # above the image in Qt's window): the reading must become "40".
+        # A drag made while the new window is still settling can be lost (seen once in a CI run), so it is
+        # repeated until the reading changes, well within the clip's 30 s.
         env = dict(os.environ, DISPLAY=xvfb)
-        subprocess.run(["xdotool", "mousemove", "--window", window, "120", "100", "mousedown", "1",
-                        "mousemove", "--window", window, "200", "200",
-                        "mousemove", "--window", window, "250", "320", "mouseup", "1"], env=env, check=True)
-        deadline = time.time() + 60
+        deadline = time.time() + 20
         while time.time() < deadline and not any(e["text"] == "40" for e in read_events(log)):
-            time.sleep(0.2)
-        if proc.poll() is None:
-            err = quit_window(xvfb, window, proc)
+            subprocess.run(["xdotool", "mousemove", "--window", window, "120", "100", "mousedown", "1",
+                            "mousemove", "--window", window, "200", "200",
+                            "mousemove", "--window", window, "250", "320", "mouseup", "1"], env=env, check=True)
+            wait = time.time() + 3
+            while time.time() < wait and not any(e["text"] == "40" for e in read_events(log)):
+                time.sleep(0.2)
+        assert proc.poll() is None, "the tool ended before q was pressed"
+        err = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
     assert "frames in" in err
