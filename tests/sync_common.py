@@ -20,6 +20,7 @@ EVERYWHERE = ("app.py", "video.py")  # every folder has these
 WHERE_USED = {
     "tflite_model.py": "hand_tracking",  # LiteRT with checked model files
     "hands.py": "hand_tracking",  # MediaPipe hand landmarks
+    "face_mesh.py": "drowsiness",  # MediaPipe face detection and face mesh
     "finger.py": "digit_recognizer",  # the finger pen of the air-writing tools
     "hand_sprite.py": "digit_recognizer",  # a hand photo that writes: the finger pen's generated clips
 }
@@ -27,6 +28,10 @@ WHERE_USED = {
 BESIDE = {
     "hands.py": ("models/palm_detection_full.tflite", "models/palm_detection_full.tflite.sha256",
                  "models/hand_landmark_full.tflite", "models/hand_landmark_full.tflite.sha256"),
+    "face_mesh.py": ("models/face_detection_short_range.tflite", "models/face_detection_short_range.tflite.sha256",
+                     "models/face_detection_full_range_sparse.tflite",
+                     "models/face_detection_full_range_sparse.tflite.sha256",
+                     "models/face_landmark.tflite", "models/face_landmark.tflite.sha256", "models/LICENSE"),
     "hand_sprite.py": ("assets/hands/nocurl.jpg", "assets/hands/halfcurl.jpg", "assets/hands/fullcurl.jpg",
                        "assets/hands/LICENSE"),
 }
