@@ -59,6 +59,26 @@ def fit(image, size):
     return canvas
 
 
+def turn(image, degrees):
+    """`image` turned by `degrees` counter-clockwise about its centre on a canvas just large enough to hold all of
+    it (black corners): a head tilted in the image plane, or a camera mounted askew."""
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    matrix[:, 2] += (size[0] - width) / 2, (size[1] - height) / 2
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def ping_pong(frames, passes):
+    """The clip played forward, backward, forward, ... `passes` times, without repeating the turning frames: a
+    longer real clip with every blink `passes` times and no jump cut."""
+    out = list(frames)
+    for i in range(1, passes):
+        out += (frames[::-1] if i % 2 else frames)[1:]
+    return out
+
+
 def _open_frame(frames, seconds):
     """Open-eyed frames played back and forth, so the face moves as in real footage."""
     n = len(OPEN_FRAMES)
