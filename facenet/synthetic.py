@@ -173,7 +173,7 @@ def main(argv=None):
     clip.add_argument("--force", action="store_true", help="replace OUT if it exists")
     args = parser.parse_args(argv)
     check_new(args.out, args.force)
-    write_clip(args.out, args.photos, args.frames, args.blink_at, args.force)
+    write_clip(args.out, args.photos, args.frames, args.blink_at, force=args.force)
 
 
 if __name__ == "__main__":
