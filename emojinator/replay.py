@@ -9,7 +9,7 @@ The last stdout line is a JSON object.
 
 Usage:
     python emojinator/replay.py --data ../shared/data/emojinator-gestures --split test
-    python emojinator/replay.py --data gestures --per-gesture 5 --output frames/
+    python emojinator/replay.py --data gestures --per-gesture 5 --output frames/ [--force]
 
 Keys:
     none (no window)
@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, positive_int, run_main
+from emojinator.app import ArgumentParser, FrameWriter, positive_int, run_main
 from emojinator.dataset import SPLITS, load_split
 from emojinator.model import DEFAULT_MODEL_DIR, read_labels
 from emojinator.synthetic import REGION, clip, silhouette_mask, write_clip
@@ -89,8 +89,11 @@ def main(argv=None):
     parser.add_argument("--gap", type=positive_int, default=10, help="empty frames between silhouettes")
     parser.add_argument("--smooth", type=positive_int, default=5, help="run.py --smooth, also frames skipped")
     parser.add_argument("--output", metavar="DIR", help="also keep run.py's annotated frames (PNG) here")
+    parser.add_argument("--force", action="store_true", help="replace frames already in --output")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.output:
+        FrameWriter(args.output, args.force)  # refused now, not after the clip is made (run.py checks it again)
 
     meta = read_labels(args.model)
     split = meta.get("split", {})
@@ -101,8 +104,9 @@ def main(argv=None):
         video, log = Path(folder) / "replay.avi", Path(folder) / "events.jsonl"
         write_clip(video, clip((mask for _, mask in frames), args.seed))
         command = [sys.executable, str(Path(__file__).with_name("run.py")), "--source", str(video),
-                   "--model", args.model, "--calibrate", str(CALIBRATION_FRAMES), "--smooth", str(args.smooth),
-                   "--no-display", "--log", str(log)] + (["--output", args.output] if args.output else [])
+                   "--mode", "silhouette", "--model", args.model, "--calibrate", str(CALIBRATION_FRAMES),
+                   "--smooth", str(args.smooth), "--no-display", "--log", str(log)]
+        command += (["--output", args.output] if args.output else []) + (["--force"] if args.force else [])
         proc = subprocess.run(command, capture_output=True, text=True,
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
         if proc.returncode != 0:
