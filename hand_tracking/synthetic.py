@@ -71,15 +71,15 @@ def scene(n_frames=300, occlusion=(150, 160), seed=0):
         yield add_sensor_noise(frame, rng), Truth(x, y, BALL_RADIUS, visible)
 
 
-def frames(target="object", n_frames=300, seed=0):
-    """Only the images, for --source synthetic: the ball scene (or the moving hand photo for --target hand),
-    looped until the user quits or --max-frames is reached."""
-    while True:
-        if target == "hand":
-            yield from hand_clip(n_frames, seed=seed)
-        else:
-            for frame, _ in scene(n_frames, seed=seed):
-                yield frame
+def frames(target="object", seed=0):
+    """Only the images, for --source synthetic: the ball scene (300 frames, 10 s at 30 fps) or, for --target
+    hand, the moving hand photo (120 frames, 4 s), played once: a run ends by itself, as every tool's generated
+    scene does."""
+    if target == "hand":
+        yield from hand_clip(120, seed=seed)
+    else:
+        for frame, _ in scene(300, seed=seed):
+            yield frame
 
 
 def _paste(frame, photo, cx, cy, scale, degrees):

@@ -1,5 +1,5 @@
 """hand_tracking, object mode: colour ranges, detection, the Kalman tracker, and run.py --target object end to end
-(headless and in a window). Hand mode: test_hand_landmarks.py."""
+(headless and in a window). Hand mode: test_hand_tracking_landmarks.py."""
 import os
 import re
 import subprocess
@@ -176,6 +176,11 @@ def test_bad_input_gives_one_line_and_exit_2(args, message):
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert len([l for l in proc.stderr.splitlines() if "error" in l]) == 1
+
+
+def test_the_generated_scene_ends_by_itself():
+    proc = run_script(RUN, "--target", "object", "--source", "synthetic", "--no-display", timeout=120)
+    assert re.search(r"hand_tracking: 300 frames in", proc.stderr), proc.stderr  # played once, not looped
 
 
 def test_without_a_display_it_falls_back_to_headless():
