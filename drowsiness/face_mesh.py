@@ -14,10 +14,6 @@ full-range detector face_detection_full_range_sparse.tflite for photos with smal
 models/SOURCE.md). Every constant below names the graph file or calculator it was copied from. Only numpy, cv2
 and the folder's tflite_model are imported, so the file can be copied into another tool folder together with its
 models/ folder.
-
-One addition to MediaPipe, off unless asked for: `FaceDetector(turns=...)` also looks at the frame turned by
-+-90 degrees when nothing is found upright, because BlazeFace was trained on roughly upright faces and misses a
-head lying on its side; once a face is found, tracking follows any rotation (the crop turns with the eyes).
 """
 import math
 import os
@@ -105,6 +101,9 @@ MIN_PRESENCE = 0.5  # ThresholdingCalculator on the face flag (FaceMesh's min_tr
 LANDMARK_EYES = (RIGHT_EYE_OUTER, LEFT_EYE_OUTER)
 LANDMARK_ROI_SCALE = 1.5
 
+# Not MediaPipe's: the turns FaceMesh(turned_faces=True) tries on a detection's crop that holds no face.
+EXTRA_TURNS = (math.pi / 2, -math.pi / 2, math.pi)  # added to the detection's crop rotation
+
 # mediapipe/modules/face_landmark/face_landmark_front_cpu.pbtxt
 ASSOCIATION_MIN_IOU = 0.5  # AssociationNormRectCalculator: a tracked face replaces a detection it overlaps
 
@@ -176,35 +175,23 @@ def _weighted_nms(boxes, keypoints, scores):
     return kept
 
 
-# Turns tried by FaceDetector(turns=True) when nothing is found upright: (cv2.rotate code, the turn's angle).
-TURNS = ((cv2.ROTATE_90_CLOCKWISE, math.pi / 2), (cv2.ROTATE_90_COUNTERCLOCKWISE, -math.pi / 2))
-
-
 class FaceDetector:
     """Faces in a whole frame: a list of Detection, in frame pixels, best first.
 
     spec: SHORT_RANGE (MediaPipe Face Mesh's detector: faces filling a good part of a webcam frame) or
         FULL_RANGE (small faces in photos). min_score: the detection threshold (the spec's by default).
-    turns: when no face is found upright, look again in the frame turned by 90 degrees each way."""
+    Turned in the image plane, the short-range model still boxes the face in all of 12 carphone frames at every
+    angle tried from 30 to 180 degrees, but beyond about 60 degrees its eye keypoints, which turn the landmark
+    crop, go astray (FaceMesh's `turned_faces` makes up for that); the full-range one finds 10 of 12 at 60 degrees
+    and 2 to 6 at 90."""
 
-    def __init__(self, spec=SHORT_RANGE, min_score=None, threads=DEFAULT_THREADS, turns=False):
-        self.spec, self.turns = spec, turns
+    def __init__(self, spec=SHORT_RANGE, min_score=None, threads=DEFAULT_THREADS):
+        self.spec = spec
         self.min_score = spec.min_score if min_score is None else min_score
         self.model = TFLiteModel(spec.path, threads=threads)
         self.anchors = _anchors(spec)
 
     def __call__(self, image_bgr):
-        found = self._upright(image_bgr)
-        if found or not self.turns:
-            return found
-        height, width = image_bgr.shape[:2]
-        for code, angle in TURNS:
-            found = self._upright(cv2.rotate(image_bgr, code))
-            if found:
-                return [_turn_back(d, angle, width, height) for d in found]
-        return []
-
-    def _upright(self, image_bgr):
         height, width = image_bgr.shape[:2]
         side = max(width, height)  # the letterbox: the frame padded to a square around its centre
         crop, _ = _crop(image_bgr, width / 2, height / 2, side, 0.0, self.spec.size, cv2.BORDER_CONSTANT)
@@ -223,19 +210,6 @@ class FaceDetector:
         offset = np.float32([(side - width) / 2, (side - height) / 2])
         return [Detection(box * side - np.tile(offset, 2), points * side - offset, score)
                 for box, points, score in _weighted_nms(boxes, keypoints, scores[found])]
-
-
-def _turn_back(detection, angle, width, height):
-    """A detection made in the frame turned by `angle` (cv2.rotate by +-90 degrees), in the frame's own pixels."""
-    if angle > 0:  # clockwise: the frame's (x, y) went to (height - y, x)
-        points = np.stack([detection.keypoints[:, 1], height - detection.keypoints[:, 0]], axis=1)
-        corners = [(detection.box[1], height - detection.box[0]), (detection.box[3], height - detection.box[2])]
-    else:  # counter-clockwise: (x, y) went to (y, width - x)
-        points = np.stack([width - detection.keypoints[:, 1], detection.keypoints[:, 0]], axis=1)
-        corners = [(width - detection.box[1], detection.box[0]), (width - detection.box[3], detection.box[2])]
-    (xa, ya), (xb, yb) = corners
-    box = np.float32([min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)])
-    return Detection(box, points.astype(np.float32), detection.score)
 
 
 def _rotation(start, end):
@@ -287,13 +261,17 @@ class FaceMesh:
     a video and runs the face detector only while fewer than `max_faces` faces are followed
     (face_landmark_front_cpu.pbtxt).
 
-    detector: a FaceDetector (default: short range, MediaPipe's choice for Face Mesh)."""
+    detector: a FaceDetector (default: short range, MediaPipe's choice for Face Mesh).
+    turned_faces: our one departure from MediaPipe, off by default: when a detection's crop holds no face, try
+        it again turned by 90 degrees each way and by 180 degrees. The detector's eye keypoints, which set the
+        crop's rotation, are unreliable for heads lying on their side (a driver slumped sideways, a camera
+        mounted askew), although its box is right; once found, tracking follows any rotation."""
 
     def __init__(self, max_faces=1, threads=DEFAULT_THREADS, detector=None, landmark_model=LANDMARK_MODEL,
-                 min_presence=MIN_PRESENCE):
+                 min_presence=MIN_PRESENCE, turned_faces=False):
         if max_faces < 1:
             raise ValueError("max_faces must be at least 1")
-        self.max_faces, self.min_presence = max_faces, min_presence
+        self.max_faces, self.min_presence, self.turned_faces = max_faces, min_presence, turned_faces
         self.detector = detector or FaceDetector(threads=threads)
         self.model = TFLiteModel(landmark_model, threads=threads)
         self.tracked = []  # (id, roi for this frame) of the faces found in the previous frame
@@ -346,6 +324,10 @@ class FaceMesh:
     def _add_face(self, image, roi, face_id, ids, faces, followed):
         """Run the landmark model on `roi`; append the face and its next crop unless no face is there."""
         points, presence = self.landmarks(image, roi)
+        if presence < self.min_presence and face_id is None and self.turned_faces:
+            # The best of the turns, not the first above the threshold: a crop on its side scores up to 0.7 too.
+            turns = [(*roi[:3], _normalize_radians(roi[3] + turn)) for turn in EXTRA_TURNS]
+            (points, presence), roi = max(((self.landmarks(image, r), r) for r in turns), key=lambda t: t[0][1])
         if presence < self.min_presence:
             return
         face_id = next(ids) if face_id is None else face_id
