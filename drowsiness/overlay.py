@@ -2,8 +2,8 @@
 import cv2
 import numpy as np
 
-from drowsiness.eyes import LEFT_EYE, RIGHT_EYE
-from drowsiness.mouth import INNER_LIPS
+from drowsiness.eyes import eye_points
+from drowsiness.mouth import inner_lips
 
 MIN_VIEW_HEIGHT = 480  # small frames are enlarged so that the text stays readable
 GREEN, RED, YELLOW, WHITE, GREY = (0, 220, 0), (0, 0, 255), (0, 220, 255), (255, 255, 255), (150, 150, 150)
@@ -23,11 +23,13 @@ def text(image, line, row, colour=WHITE, x=10):
 
 
 def contours(image, face, scale, closed):
-    points = np.round(face.landmarks * scale).astype(np.int32)
+    def pixels(points):
+        return np.round(points * scale).astype(np.int32)
+
     colour = RED if closed else GREEN
-    for part in (LEFT_EYE, RIGHT_EYE):
-        cv2.polylines(image, [cv2.convexHull(points[part])], True, colour, 1, cv2.LINE_AA)
-    cv2.polylines(image, [points[INNER_LIPS]], True, YELLOW, 1, cv2.LINE_AA)
+    for eye in eye_points(face.landmarks):
+        cv2.polylines(image, [cv2.convexHull(pixels(eye))], True, colour, 1, cv2.LINE_AA)
+    cv2.polylines(image, [pixels(inner_lips(face.landmarks))], True, YELLOW, 1, cv2.LINE_AA)
     left, top, right, bottom = (int(round(v * scale)) for v in face.box)
     cv2.rectangle(image, (left, top), (right, bottom), GREEN if face.confirmed else GREY, 1)
 
