@@ -4,14 +4,14 @@ A folder must hold subfolders 0 ... 9 of images of any size and polarity (dark o
 they go through the same preprocessing as camera crops. Prints accuracy per model and per class, saves a
 confusion matrix per model, and prints as its last line a JSON object with "accuracy" (of --model, else of the
 best model), "n", "model" and every model's accuracy. The MNIST test set is for this final figure only: model
-selection happens on the validation split in train.py.
+selection happens on the validation split in train.py. A rerun replaces the confusion matrices that this script
+wrote before (each PNG says so in a text chunk); any other file of the same name only with --force.
 
 Usage:
     python digit_recognizer/evaluate.py                       # all models, MNIST test set
     python digit_recognizer/evaluate.py --model deep
     python digit_recognizer/evaluate.py --data my_digits/     # folder with subfolders 0..9
     python digit_recognizer/evaluate.py --data other_mnist.npz --out /tmp/eval
-    python digit_recognizer/evaluate.py --force               # redo the shipped models/*_test_confusion.png
 
 Keys:
     none (command-line only)
@@ -26,12 +26,14 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digit_recognizer.app import ArgumentParser, check_new, run_main
-from digit_recognizer.metrics import confusion_matrix, per_class_accuracy, save_confusion_png
+from digit_recognizer.app import ArgumentParser, run_main
+from digit_recognizer.metrics import check_report, confusion_matrix, per_class_accuracy, save_confusion_png
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models
 from digit_recognizer.preprocess import to_mnist_batch
 from digit_recognizer.video import IMAGE_EXTENSIONS
+
+REPORT = "digit_recognizer/evaluate.py"  # written into each confusion matrix: a rerun replaces its own pictures
 
 def load_folder(folder):
     """Images and labels from folder/0 ... folder/9 (grey, any size); ValueError if there are none."""
@@ -71,15 +73,15 @@ def main(argv=None):
     parser.add_argument("--model", choices=MODEL_NAMES, help="evaluate only this model")
     parser.add_argument("--models-dir", default=str(MODELS_DIR))
     parser.add_argument("--out", help="folder for the confusion matrices (default: --models-dir)")
-    parser.add_argument("--force", action="store_true", help="replace confusion matrices already in --out")
+    parser.add_argument("--force", action="store_true",
+                        help="replace files in --out that are not this script's earlier confusion matrices")
     args = parser.parse_args(argv)
     images, labels, name = load_data(args.data)
     models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
     out = Path(args.out or args.models_dir)
     out.mkdir(parents=True, exist_ok=True)
     pictures = {model_name: out / f"{model_name}_{name}_confusion.png" for model_name in models}
-    for path in pictures.values():
-        check_new(path, args.force)
+    force = {model_name: check_report(path, REPORT, args.force) for model_name, path in pictures.items()}
     x = to_mnist_batch(images)
     accuracies = {}
     print(f"{len(labels)} images ({name}); accuracy per class 0 ... 9:")
@@ -91,7 +93,8 @@ def main(argv=None):
         per_class = " ".join("  -  " if np.isnan(a) else f"{100 * a:5.1f}" for a in per_class_accuracy(counts))
         print(f"{model_name:>8}: {100 * accuracy:6.2f}%   {per_class}")
         save_confusion_png(counts, pictures[model_name],
-                           f"{model_name} on {name}: {100 * accuracy:.2f}% of {len(labels)}", args.force)
+                           f"{model_name} on {name}: {100 * accuracy:.2f}% of {len(labels)}", force[model_name],
+                           REPORT)
     chosen = args.model or max(accuracies, key=accuracies.get)
     print(json.dumps({"accuracy": accuracies[chosen], "n": int(len(labels)), "model": chosen, "data": name,
                       "models": accuracies}))

@@ -3,7 +3,9 @@ import json
 
 import numpy as np
 
-from digit_recognizer.app import write_atomic
+from digit_recognizer.app import check_new, write_atomic
+
+REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
 
 
 def confusion_matrix(y_true, y_pred, n_classes=10):
@@ -25,11 +27,32 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path, force):
-    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100, bbox_inches="tight"), force)
+def _save(fig, path, force, report=None):
+    metadata = {REPORT_KEY: report} if report else None
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100, bbox_inches="tight", metadata=metadata), force)
 
 
-def save_confusion_png(counts, path, title, force=False):
+def report_of(path):
+    """The REPORT_KEY text of the PNG at `path`; None for no file, another kind of file or a picture without it."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            return image.text.get(REPORT_KEY) if image.format == "PNG" else None
+    except (OSError, ValueError, SyntaxError):  # no file, a folder, not an image, a damaged PNG
+        return None
+
+
+def check_report(path, report, force=False):
+    """Before the work: raise ToolError unless the report picture `path` may be written; returns the force to write
+    it with. A report is derived output, so the one that `report` (the script) wrote on an earlier run is
+    replaced, and a rerun just works; any other file there is replaced only with --force."""
+    force = force or report_of(path) == report
+    check_new(path, force)
+    return force
+
+
+def save_confusion_png(counts, path, title, force=False, report=None):
+    """The confusion matrix as a PNG; `report` (the script's name) marks it as that script's evaluation report."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 4.6))
     ax.imshow(np.log1p(counts), cmap="Blues")
@@ -42,7 +65,7 @@ def save_confusion_png(counts, path, title, force=False):
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=10)
-    _save(fig, path, force)
+    _save(fig, path, force, report)
     plt.close(fig)
 
 

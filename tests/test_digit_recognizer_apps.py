@@ -1,5 +1,6 @@
 """digit_recognizer: run.py air and paper modes end to end on generated clips, the window, training, evaluation."""
 import json
+import shutil
 import time
 
 import cv2
@@ -129,9 +130,17 @@ def test_training_evaluation_and_benchmark_scripts(tmp_path, mnist):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["n"] == 150 and result["model"] == "deep" and result["accuracy"] >= 0.93
     assert (tmp_path / "deep_digits_confusion.png").is_file()
+    # A rerun replaces its own report (derived output); a picture it did not write is replaced only with --force.
+    picture = tmp_path / "deep_digits_confusion.png"
+    picture.write_bytes(picture.read_bytes())  # a new inode: replaced means renamed over
+    inode = picture.stat().st_ino
+    run_script("digit_recognizer/evaluate.py", "--data", folder, "--model", "deep", "--out", tmp_path)
+    assert picture.stat().st_ino != inode and not list(tmp_path.glob(".partial-*"))
+    shutil.copy(out / "shallow_val_confusion.png", picture)  # train.py's picture, not a report
     again = run_script("digit_recognizer/evaluate.py", "--data", folder, "--model", "deep", "--out", tmp_path,
                        check=False)
     assert again.returncode == 2 and "deep_digits_confusion.png' exists; use --force" in again.stderr
+    assert picture.read_bytes() == (out / "shallow_val_confusion.png").read_bytes()
 
 
 def test_train_never_replaces_a_model_without_force(tmp_path):
