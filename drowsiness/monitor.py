@@ -1,7 +1,10 @@
-"""The driver's state from one face per frame: calibration, blinks, eye-closure alarm, PERCLOS, yawns, absence.
+"""The driver's state from one face per frame: calibration, blinks, eye-closure alarm, PERCLOS, yawns, head
+drops, absence.
 
 `Monitor.update(t, face)` takes the stream time in seconds and a Face (or None) and returns the events of that
-frame as (name, fields) pairs. All state belongs to the face track and starts afresh with a new track.
+frame as (name, fields) pairs. All state belongs to the face track and starts afresh with a new track. A Face
+may carry a head `pose` (yaw, pitch, roll in degrees, headpose.py; a headpose.Pose or any sequence starting
+with them); without one (dlib's landmarks have none) the head-drop alarm is off and everything else works.
 """
 from collections import deque
 from dataclasses import dataclass
@@ -10,6 +13,7 @@ from drowsiness.calibration import Calibration
 from drowsiness.episodes import Episode
 from drowsiness.eyes import mean_ear
 from drowsiness.mouth import mouth_aspect_ratio
+from drowsiness.nodding import HeadDrop, NeutralPose
 from drowsiness.perclos import Perclos
 
 RATE_WINDOW = 60.0     # seconds of blinks behind the blink rate
@@ -28,17 +32,21 @@ class Settings:
     mar_threshold: float = 0.6
     yawn_seconds: float = 1.5
     away_seconds: float = 2.0
+    nod_degrees: float = 20.0       # head bent forward or sideways this far from neutral ...
+    nod_seconds: float = 1.5        # ... for this long: the head-drop alarm
     plot_seconds: float = 10.0
 
     def check(self):
         for name in ("closed_seconds", "calibration_seconds", "perclos_window", "yawn_seconds", "away_seconds",
-                     "plot_seconds"):
+                     "nod_seconds", "plot_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if not 0 < self.perclos < 1:
             raise ValueError(f"--perclos must be between 0 and 1, got {self.perclos}")
         if self.mar_threshold <= 0:
             raise ValueError(f"--mar-threshold must be positive, got {self.mar_threshold}")
+        if not 0 < self.nod_degrees < 90:
+            raise ValueError(f"--nod-degrees must be between 0 and 90, got {self.nod_degrees}")
         Calibration(self.calibration_seconds, self.ear_fraction, self.ear_threshold)  # its checks, before any frame
         return self
 
@@ -51,6 +59,9 @@ class TrackState:
         self.calibration = Calibration(settings.calibration_seconds, settings.ear_fraction, settings.ear_threshold)
         self.closure = Episode(settings.closed_seconds)
         self.yawn = Episode(settings.yawn_seconds)
+        self.neutral = NeutralPose(settings.calibration_seconds)
+        self.drop = HeadDrop(settings.nod_degrees, settings.nod_seconds)
+        self.pose = None  # (yaw, pitch, roll) of the last frame, degrees; None without a head pose
         self.perclos = Perclos(settings.perclos_window)
         self.perclos_armed = True
         self.blink_times = deque()
@@ -82,6 +93,11 @@ class Monitor:
         return self.state is not None and self.state.closure.long
 
     @property
+    def nodding(self):
+        """The head has hung forward or sideways for --nod-seconds: an alarm while it lasts."""
+        return self.state is not None and self.state.drop.long
+
+    @property
     def perclos_alarm(self):
         s = self.state
         return s is not None and s.perclos.ready and s.perclos.value > self.settings.perclos
@@ -89,12 +105,13 @@ class Monitor:
     @property
     def alarms(self):
         """The alarms active now, most urgent first."""
-        return [name for name, on in (("drowsy", self.drowsy), ("away", self.away),
+        return [name for name, on in (("drowsy", self.drowsy), ("nodding", self.nodding), ("away", self.away),
                                       ("perclos", self.perclos_alarm)) if on]
 
     def recalibrate(self):
         if self.state is not None:
             self.state.calibration.reset()
+            self.state.neutral.reset()
 
     # -- per frame -------------------------------------------------------------------------------------------
     def update(self, t, face):
@@ -120,11 +137,13 @@ class Monitor:
         s = self.state
         if s is None:
             return {"face": False, "ear": None, "threshold": None, "perclos": None, "blink_rate": None,
-                    "blinks": 0, "yawns": 0}
+                    "blinks": 0, "yawns": 0, "yaw": None, "pitch": None, "roll": None}
         rate = s.blink_rate(t)
+        yaw, pitch, roll = (None,) * 3 if s.pose is None else (round(v, 1) for v in s.pose)
         return {"face": True, "track": s.track, "ear": s.ear, "mar": s.mar, "threshold": s.calibration.threshold,
                 "calibrated": s.calibration.done, "perclos": round(s.perclos.value, 4),
-                "blink_rate": None if rate is None else round(rate, 1), "blinks": s.blinks, "yawns": s.yawns}
+                "blink_rate": None if rate is None else round(rate, 1), "blinks": s.blinks, "yawns": s.yawns,
+                "yaw": yaw, "pitch": pitch, "roll": roll}
 
     def _absent(self, t, events):
         if self.absent_since is None:
@@ -163,6 +182,7 @@ class Monitor:
         self._yawn(s, s.yawn.update(t, s.mar > self.settings.mar_threshold), events)
         s.perclos.add(t, s.closed)
         self._perclos(s, events)
+        self._head(t, s, getattr(face, "pose", None), events)
 
     def _closure(self, t, s, change, events):
         if change is None:
@@ -191,11 +211,34 @@ class Monitor:
         elif not s.perclos_armed and value < PERCLOS_REARM * self.settings.perclos:
             s.perclos_armed = True
 
+    def _head(self, t, s, pose, events):
+        """Head pose: the neutral pose's calibration and the head-drop alarm."""
+        if pose is None:
+            s.pose = None
+            self._drop(s, s.drop.interrupt(t), events)
+            return
+        s.pose = tuple(float(v) for v in pose[:3])
+        if s.neutral.add(t, s.pose):
+            events.append(("neutral_pose", {"track": s.track, **dict(zip(("yaw", "pitch", "roll"),
+                                                                         (round(v, 1) for v in s.neutral.value)))}))
+        self._drop(s, s.drop.update(t, s.pose, s.neutral.value), events)
+
+    def _drop(self, s, change, events):
+        if change is None:
+            return
+        if change[0] == "long":
+            events.append(("head_drop", {"track": s.track, "since": round(change[1], 4),
+                                         "pitch": round(s.drop.forward, 1), "roll": round(s.drop.side, 1),
+                                         "direction": s.drop.direction}))
+        elif change[2]:
+            events.append(("head_drop_end", {"track": s.track, "duration": round(change[1], 4)}))
+
     def _interrupt(self, t, events):
-        """The eyes and mouth can no longer be seen: a running closure or yawn ends at time t."""
+        """The face can no longer be seen: a running closure, yawn or head drop ends at time t."""
         s = self.state
         change = s.closure.interrupt(t)
         if change is not None and change[2]:
             self._closure(t, s, change, events)  # a drowsy closure still ends; a half-seen blink is dropped
         self._yawn(s, s.yawn.interrupt(t), events)
+        self._drop(s, s.drop.interrupt(t), events)
         s.closed = False
