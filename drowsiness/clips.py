@@ -4,7 +4,9 @@
 - eye closures and yawns of a known length: a frame with closed eyes (or a wide-open mouth) held for that long
   between seconds of open-eyed frames,
 - any of these sampled at another frame rate (15 or 60 fps), so durations in seconds can be checked,
-- the face turned upside down (the detector no longer finds it) for a known time.
+- the face turned upside down (the detector no longer finds it) for a known time,
+- head motion of known angles: the carphone face rendered on MediaPipe's canonical 3D face (head_render.py)
+  nodding off forwards and sideways, and nodding briefly.
 
 Usage:
     python drowsiness/clips.py OUTDIR              # writes the standard set of clips into OUTDIR
@@ -18,9 +20,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python drowsiness/clips.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import json
+
 import cv2
 import numpy as np
 
+from drowsiness import head_render
 from drowsiness.app import ArgumentParser, check_new, run_main, write_atomic
 
 # Shipped inside the folder (data/SOURCE.md), so that clips.py and benchmark.py work in a folder copied alone.
@@ -29,6 +34,9 @@ CARPHONE_FPS = 30000 / 1001
 OPEN_FRAMES = range(0, 40)  # eyes open, no blink (data/carphone_blinks.json)
 CLOSED_FRAME = 42           # eyes fully closed
 YAWN_FRAME = 60             # mouth wide open, eyes open
+# The face texture of the head-motion clips: frame 2 (the most frontal of the open-eyed frames: yaw -1, pitch
+# -3 degrees) and its 468 face-mesh landmarks found by real MediaPipe (the file says how).
+TEXTURE_LANDMARKS = CARPHONE.with_name("carphone_face_mesh.json")
 
 
 def read_frames(path=CARPHONE):
@@ -124,6 +132,66 @@ def write_video(path, images, fps, force=False):
     return write_atomic(path, write, force)
 
 
+def head_texture(frames=None):
+    """The carphone face as a texture for head_render: the frame and landmarks named in TEXTURE_LANDMARKS."""
+    try:
+        data = json.loads(TEXTURE_LANDMARKS.read_text())
+        index, landmarks = data["frame"], data["landmarks"]
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"cannot read the face texture's landmarks {str(TEXTURE_LANDMARKS)!r}: {e}") from None
+    frames = frames or read_frames()
+    return head_render.texture(frames[index], landmarks)
+
+
+# Head poses (yaw, pitch, roll in degrees, headpose.py's signs: pitch > 0 forward, roll > 0 towards the image's
+# right). A head-motion script is a list of (seconds, pose): the head moves from the previous pose to this one
+# in that time (eased in and out), starting from NEUTRAL; a repeated pose holds it.
+NEUTRAL, FORWARD, SIDEWAYS = (0.0, 0.0, 0.0), (0.0, 30.0, 0.0), (0.0, 0.0, 35.0)
+# A small sway on top of the script, as a real head never holds still: (amplitude in degrees, period in s) of
+# yaw, pitch and roll.
+SWAY = ((4.0, 5.0), (2.0, 3.3), (1.5, 4.1))
+HEAD_SIZE = (320, 240)  # the face is ~100 pixels wide: within the face mesh's reach, cheap to render and decode
+NOD_SCRIPT = [
+    (3.5, NEUTRAL),                  # calibration of the neutral pose (3 s), then a little more
+    (0.5, FORWARD), (2.5, FORWARD),  # the head sinks forward 30 degrees and hangs there: an alarm
+    (0.3, NEUTRAL), (1.5, NEUTRAL),  # jerked back up
+    (0.3, FORWARD), (0.4, FORWARD), (0.3, NEUTRAL), (1.5, NEUTRAL),  # a brief nod: no alarm
+    (0.6, SIDEWAYS), (2.5, SIDEWAYS),  # the head falls 35 degrees to the side and stays: an alarm
+    (0.4, NEUTRAL), (1.2, NEUTRAL),
+]
+
+
+def head_poses(script, fps, sway=SWAY):
+    """The (yaw, pitch, roll) of every frame of a head-motion script at `fps`, and the start time of each
+    segment: the answers the clip's frames are rendered at."""
+    starts, t0 = [], 0.0
+    for seconds, _ in script:
+        starts.append(t0)
+        t0 += seconds
+    times = np.arange(int(np.ceil(t0 * fps - 1e-9))) / fps
+    poses = np.zeros((len(times), 3))
+    previous = np.array(NEUTRAL)
+    for (seconds, pose), start in zip(script, starts):
+        inside = (times >= start - 1e-9) & (times < start + seconds - 1e-9)
+        x = (times[inside] - start) / seconds
+        ease = x * x * (3 - 2 * x)  # smoothstep: a head accelerates and stops, it does not jump
+        poses[inside] = previous + ease[:, None] * (np.array(pose) - previous)
+        previous = np.array(pose)
+    for axis, (amplitude, period) in enumerate(sway):
+        poses[:, axis] += amplitude * np.sin(2 * np.pi * times / period)
+    return poses, starts
+
+
+def head_motion(script, fps, size=HEAD_SIZE, texture=None, sway=SWAY):
+    """Frames of the carphone face following a head-motion script at `fps`; returns the images, the pose of
+    every frame and the start time of each segment."""
+    texture = texture or head_texture()
+    poses, starts = head_poses(script, fps, sway)
+    background = np.full((size[1], size[0], 3), head_render.BACKGROUND, np.uint8)
+    images = [head_render.render(texture, *pose, size, background)[0] for pose in poses]
+    return images, poses, starts
+
+
 STANDARD_SIZES = ((640, 480), (1280, 720))
 STANDARD_RATES = (15, 30, 60)
 STANDARD_SCRIPT = [("open", 3.5), ("closed", 1.5), ("open", 1.0), ("yawn", 2.0), ("open", 1.0), ("away", 3.0),
@@ -135,15 +203,21 @@ def write_standard_set(folder, frames=None, force=False):
     clip is written: existing clips are replaced only with force."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    names = [f"carphone_{w}x{h}.avi" for w, h in STANDARD_SIZES] + [f"scripted_{fps}fps.avi" for fps in STANDARD_RATES]
-    for name in names:
+    sized = [f"carphone_{w}x{h}.avi" for w, h in STANDARD_SIZES]
+    rated = [f"scripted_{fps}fps.avi" for fps in STANDARD_RATES]
+    nods = [f"nod_{fps}fps.avi" for fps in STANDARD_RATES]
+    for name in sized + rated + nods:
         check_new(folder / name, force)
     frames = frames or read_frames()
     out = {}
-    for name, size in zip(names, STANDARD_SIZES):
+    for name, size in zip(sized, STANDARD_SIZES):
         out[name] = write_video(folder / name, [fit(f, size) for f in frames], CARPHONE_FPS, force)
-    for name, fps in zip(names[len(STANDARD_SIZES):], STANDARD_RATES):
+    for name, fps in zip(rated, STANDARD_RATES):
         images, _ = scripted(frames, STANDARD_SCRIPT, fps)
+        out[name] = write_video(folder / name, images, fps, force)
+    texture = head_texture(frames)
+    for name, fps in zip(nods, STANDARD_RATES):
+        images, _, _ = head_motion(NOD_SCRIPT, fps, texture=texture)
         out[name] = write_video(folder / name, images, fps, force)
     return out
 
