@@ -9,6 +9,10 @@ Usage:
     python devanagari/evaluate.py --data DevanagariHandwrittenCharacterDataset --model devanagari/models/dhcd_cnn.keras
     python devanagari/evaluate.py --data test.csv --confusion confusion.png
 
+The confusion matrix goes to devanagari/results/ unless --confusion says where. It is a report: a rerun replaces
+the picture this script wrote before (the PNG names evaluate.py in a text chunk); any other file of that name is
+replaced only with --force.
+
 Keys:
     none (command-line tool)
 """
@@ -20,14 +24,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devanagari.app import ArgumentParser, check_new, positive_int, run_main
+from devanagari.app import ArgumentParser, positive_int, run_main
 from devanagari.classes import CLASSES, FOLDERS, by_folder
 from devanagari.classifier import DEFAULT_MODEL, Classifier
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
-from devanagari.report import confused_lines, family_lines, per_family_accuracy, plot_confusion, summary
+from devanagari.report import (check_report, confused_lines, family_lines, per_family_accuracy, plot_confusion,
+                               summary)
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent / "results"  # git-ignored: where reports go unless told otherwise
+REPORT = "devanagari/evaluate.py"  # written into the confusion matrix: a rerun replaces its own picture
 
 
 def parse_args(argv=None):
@@ -37,7 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--confusion", type=Path, help="confusion matrix PNG (default devanagari/results/...)")
     p.add_argument("--top", type=positive_int, default=10, help="how many confused pairs to list")
-    p.add_argument("--force", action="store_true", help="replace an existing confusion matrix PNG")
+    p.add_argument("--force", action="store_true",
+                   help="replace a file at --confusion that is not this script's earlier confusion matrix")
     return p.parse_args(argv)
 
 
@@ -61,14 +68,14 @@ def main(argv=None):
     classifier = Classifier(args.model)
     name = description.strip("/").replace("/", "_").replace("\\", "_").replace(".", "_")[-60:]
     confusion = args.confusion or RESULTS / f"confusion_{name}.png"
-    if not args.confusion:
+    if confusion.resolve().parent == RESULTS:  # the tool's own folder is made on first use; no other
         RESULTS.mkdir(exist_ok=True)
-    check_new(confusion, args.force)
+    force = check_report(confusion, REPORT, args.force)
     start = time.time()
     predictions = classifier.probabilities_batch(images).argmax(1)
     seconds = time.time() - start
     cm, result = summary(labels, predictions, args.top)
-    plot_confusion(cm, confusion, f"{description}: accuracy {result['accuracy']:.4f}, n={result['n']}", args.force)
+    plot_confusion(cm, confusion, f"{description}: accuracy {result['accuracy']:.4f}, n={result['n']}", force, REPORT)
 
     print(f"model {args.model}\ndata  {description}: {result['n']} images")
     missing = [f for f in FOLDERS if f not in result["per_class"]]

@@ -6,7 +6,9 @@ group a model is trained on the Train images of every other family, validated (e
 schedule) on the Val families, and measured on the Train images of the held-out group. Every training family is
 held out once, so each gets an accuracy from a model that never saw it. The Test families and the reserved
 families are not touched. Writes a JSON report (`--out`) and prints accuracy per family, the mean and the worst
-family, per-class accuracy and the most confused pairs over all held-out images.
+family, per-class accuracy and the most confused pairs over all held-out images. The report is derived output: a
+rerun replaces the report that lofo.py wrote before; any other file at --out only with --force.
+devanagari/results/ (git-ignored) is made when the report goes there.
 
 Usage:
     python devanagari/lofo.py --data devanagari/data/synthetic [--groups 4] [--epochs 5] [--width 24]
@@ -25,13 +27,13 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
-                            positive_int, run_main)
+from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_float, nonneg_int, positive_int, run_main
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
-from devanagari.report import confused_lines, family_lines, per_family_accuracy, summary, write_json
+from devanagari.report import check_report, confused_lines, family_lines, per_family_accuracy, summary, write_json
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent / "results"  # git-ignored: where reports go unless told otherwise
+REPORT = "devanagari/lofo.py"  # the report's "command" starts with it: a rerun replaces its own report
 
 
 def parse_args(argv=None):
@@ -50,7 +52,7 @@ def parse_args(argv=None):
     p.add_argument("--max-minutes", type=nonneg_float, default=0, help="per run, as train.py --max-minutes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=RESULTS / "lofo.json", help="JSON report")
-    p.add_argument("--force", action="store_true", help="replace an existing report")
+    p.add_argument("--force", action="store_true", help="replace a file at --out that is not a lofo.py report")
     return p.parse_args(argv)
 
 
@@ -62,7 +64,9 @@ def deal(families, n):
 
 def main(argv=None):
     args = parse_args(argv)
-    check_new(args.out, args.force)
+    if args.out.resolve().parent == RESULTS:  # the tool's own folder is made on first use; no other
+        RESULTS.mkdir(exist_ok=True)
+    force = check_report(args.out, REPORT, args.force)
     from devanagari.train import cap_per_class, fit  # TensorFlow only once the arguments are good
     x, y, paths = load_folder(find_split(args.data, "Train"))
     families = image_families(args.data, "Train", paths)
@@ -102,7 +106,7 @@ def main(argv=None):
               "max_per_class": args.max_per_class, "runs": runs, "per_family": per_family,
               "mean_family_accuracy": round(float(np.mean(list(per_family.values()))), 4),
               "worst_family": worst, "worst_family_accuracy": per_family[worst], **overall}
-    write_json(report, args.out, args.force)
+    write_json(report, args.out, force)
     print(*family_lines(per_family, held_family), sep="\n")
     print(f"mean over {len(per_family)} families {report['mean_family_accuracy']:.4f}; worst {worst} "
           f"{per_family[worst]:.4f}; all held-out images {overall['accuracy']:.4f} (n={overall['n']})")

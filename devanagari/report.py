@@ -2,11 +2,14 @@
 per-family accuracy, the most confused pairs and their printed lines, learning curves. Plots use matplotlib's Agg backend (no display needed) and are written atomically.
 """
 import json
+from pathlib import Path
 
 import numpy as np
 
-from devanagari.app import write_atomic
+from devanagari.app import check_new, write_atomic
 from devanagari.classes import CLASSES, NUM_CLASSES, by_folder
+
+REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
 
 
 def confusion_matrix(labels, predictions, num_classes=NUM_CLASSES):
@@ -56,8 +59,36 @@ def confused_lines(pairs):
     return lines
 
 
-def _atomic_save(fig, path, force):
-    write_atomic(path, lambda temp: fig.savefig(temp, dpi=110, bbox_inches="tight"), force)
+def _atomic_save(fig, path, force, report=None):
+    metadata = {REPORT_KEY: report} if report else None
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=110, bbox_inches="tight", metadata=metadata), force)
+
+
+def report_of(path):
+    """Which script's report the file at `path` is: the REPORT_KEY text of a PNG, the "command" of a JSON report
+    ("python devanagari/lofo.py ..."); None for no file, another kind of file or one without it."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            command = json.loads(path.read_text(encoding="utf-8")).get("command", "")
+        except (OSError, ValueError, AttributeError):  # no file, a folder, not JSON, not an object
+            return None
+        return command.split()[1] if command.startswith("python ") and len(command.split()) > 1 else None
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            return image.text.get(REPORT_KEY) if image.format == "PNG" else None
+    except (OSError, ValueError, SyntaxError):  # no file, a folder, not an image, a damaged PNG
+        return None
+
+
+def check_report(path, report, force=False):
+    """Before the work: raise ToolError unless the report `path` may be written; returns the force to write it
+    with. A report is derived output, so the one that `report` (the script, "devanagari/evaluate.py") wrote on an
+    earlier run is replaced, and a rerun just works; any other file there is replaced only with --force."""
+    force = force or report_of(path) == report
+    check_new(path, force)
+    return force
 
 
 def _pyplot():
@@ -67,9 +98,9 @@ def _pyplot():
     return plt
 
 
-def plot_confusion(cm, path, title, force=False):
+def plot_confusion(cm, path, title, force=False, report=None):
     """Row-normalised confusion matrix as a PNG; axes labelled with transliterations (matplotlib's default
-    fonts cannot draw Devanagari)."""
+    fonts cannot draw Devanagari). `report` (the script's name) marks it as that script's evaluation report."""
     plt = _pyplot()
     rows = cm.sum(axis=1, keepdims=True)
     norm = np.divide(cm, rows, out=np.zeros(cm.shape, float), where=rows > 0)
@@ -84,7 +115,7 @@ def plot_confusion(cm, path, title, force=False):
     for t, p in zip(*np.nonzero(cm)):
         if t != p:  # mark every confusion, however small, so rare mistakes are visible
             ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=5, color="red")
-    _atomic_save(fig, path, force)
+    _atomic_save(fig, path, force, report)
     plt.close(fig)
 
 

@@ -51,6 +51,9 @@ def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
     assert abs(np.mean(list(result["per_class"].values())) - result["accuracy"]) < 1e-3  # balanced classes
     assert cv2.imread(str(confusion)) is not None
     assert "most confused" in proc.stdout
+    run_script(EVALUATE, "--data", tiny_data, "--model", model, "--confusion", confusion)  # a rerun replaces
+    assert cv2.imread(str(confusion)) is not None and not list(tmp_path.glob(".partial-*"))  # its own report
+    confusion.write_bytes((tmp_path / "tiny.curves.png").read_bytes())  # a picture evaluate.py did not write
     picture = confusion.read_bytes()
     again = run_script(EVALUATE, "--data", tiny_data, "--model", model, "--confusion", confusion, check=False)
     assert again.returncode == 2 and "cm.png' exists; use --force" in again.stderr

@@ -10,6 +10,7 @@ from devanagari import lofo
 from devanagari.app import ToolError
 from devanagari.classes import CLASSES
 from devanagari.dataset import write_split
+from devanagari.report import check_report
 from devanagari.train import ActiveClock
 
 
@@ -38,8 +39,11 @@ def test_every_family_is_measured_by_a_model_that_never_saw_it(tmp_path):
     assert all(r["train_images"] == len(CLASSES) for r in report["runs"])  # the other family only
     assert set(report["per_family"]) == {"Alpha", "Beta"} and report["n"] == 2 * len(CLASSES)
     assert report["worst_family_accuracy"] == min(report["per_family"].values())
-    with pytest.raises(ToolError, match="exists"):  # checked before any training
-        lofo.main(["--data", str(data), "--out", str(out)])
+    assert check_report(out, lofo.REPORT)  # a rerun replaces its own report (derived output)...
+    other = tmp_path / "notes.json"
+    other.write_text('{"command": "python my_notes.py"}', encoding="utf-8")
+    with pytest.raises(ToolError, match="exists"):  # ...not a file it did not write, checked before any training
+        lofo.main(["--data", str(data), "--out", str(other)])
     with pytest.raises(ToolError, match="not training families"):
         lofo.main(["--data", str(data), "--group", "Delta", "--out", str(tmp_path / "x.json")])
     (data / "families.csv").unlink()
