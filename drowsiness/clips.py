@@ -34,6 +34,7 @@ CARPHONE_FPS = 30000 / 1001
 OPEN_FRAMES = range(0, 40)  # eyes open, no blink (data/carphone_blinks.json)
 CLOSED_FRAME = 42           # eyes fully closed
 YAWN_FRAME = 60             # mouth wide open, eyes open
+AWAY_SHIFT = 0.85           # "away" frames: the picture moved down this share of its height (the face is below)
 # The face texture of the head-motion clips: frame 2 (the most frontal of the open-eyed frames: yaw -1, pitch
 # -3 degrees) and its 468 face-mesh landmarks found by real MediaPipe (the file says how).
 TEXTURE_LANDMARKS = CARPHONE.with_name("carphone_face_mesh.json")
@@ -94,9 +95,19 @@ def _open_frame(frames, seconds):
     return frames[OPEN_FRAMES[step if step < n else 2 * n - 2 - step]]
 
 
+def _out_of_view(image):
+    """The frame moved down by AWAY_SHIFT of its height: the face has left the picture, only the space above
+    the head is seen. (An upside-down face was the absence before the face mesh, which finds faces at any
+    rotation.)"""
+    shift = int(AWAY_SHIFT * image.shape[0])
+    moved = np.zeros_like(image)
+    moved[shift:] = image[:image.shape[0] - shift]
+    return moved
+
+
 def scripted(frames, segments, fps, size=None):
     """Frames at `fps` for a list of (kind, seconds) segments: "open" (moving, open eyes), "closed", "yawn",
-    "away" (face upside down). Returns the images and the start time of each segment."""
+    "away" (the driver out of the picture). Returns the images and the start time of each segment."""
     images, starts, t0 = [], [], 0.0
     for kind, seconds in segments:
         starts.append(t0)
@@ -109,7 +120,7 @@ def scripted(frames, segments, fps, size=None):
             elif kind == "yawn":
                 image = frames[YAWN_FRAME]
             elif kind == "away":
-                image = cv2.flip(_open_frame(frames, t), -1)
+                image = _out_of_view(_open_frame(frames, t))
             else:
                 raise ValueError(f"unknown segment kind {kind!r}")
             images.append(fit(image, size) if size else image)
