@@ -161,7 +161,7 @@ NEUTRAL, FORWARD, SIDEWAYS = (0.0, 0.0, 0.0), (0.0, 30.0, 0.0), (0.0, 0.0, 35.0)
 # A small sway on top of the script, as a real head never holds still: (amplitude in degrees, period in s) of
 # yaw, pitch and roll.
 SWAY = ((4.0, 5.0), (2.0, 3.3), (1.5, 4.1))
-HEAD_SIZE = (320, 240)  # the face is ~100 pixels wide: within the face mesh's reach, cheap to render and decode
+HEAD_SIZE = (320, 240)  # the face is ~80 pixels wide (FACE_DISTANCE): ample for the mesh, cheap to render
 NOD_SCRIPT = [
     (3.5, NEUTRAL),                  # calibration of the neutral pose (3 s), then a little more
     (0.5, FORWARD), (2.5, FORWARD),  # the head sinks forward 30 degrees and hangs there: an alarm

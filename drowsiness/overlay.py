@@ -1,13 +1,21 @@
-"""Drawing the monitor's state on the frame: eye and mouth contours, figures, the EAR plot, alarm banners."""
+"""Drawing the monitor's state on the frame: eye and mouth contours, head-pose axes, figures, the EAR plot,
+alarm banners."""
 import cv2
 import numpy as np
 
+from drowsiness import headpose
 from drowsiness.eyes import eye_points
 from drowsiness.mouth import inner_lips
 
 MIN_VIEW_HEIGHT = 480  # small frames are enlarged so that the text stays readable
 GREEN, RED, YELLOW, WHITE, GREY = (0, 220, 0), (0, 0, 255), (0, 220, 255), (255, 255, 255), (150, 150, 150)
-BANNERS = {"drowsy": "DROWSY - EYES CLOSED", "away": "EYES OFF THE ROAD", "perclos": "TIRED - TAKE A BREAK"}
+BANNERS = {"drowsy": "DROWSY - EYES CLOSED", "nodding": "HEAD DROPPING - WAKE UP", "away": "EYES OFF THE ROAD",
+           "perclos": "TIRED - TAKE A BREAK"}
+BLUE = (255, 120, 0)
+AXIS_CM = 5.0  # length of the drawn head axes, in the canonical face model's centimetres (the face is ~15 wide)
+# The head's axes in the model's OpenCV axes, drawn from the nose tip: to the person's left (the image's right
+# when facing the camera), up, and out of the face; red, green, blue as x, y, z usually are.
+HEAD_AXES = ((np.array([1.0, 0.0, 0.0]), RED), (np.array([0.0, -1.0, 0.0]), GREEN), (np.array([0.0, 0.0, -1.0]), BLUE))
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -71,6 +79,8 @@ def state_line(monitor):
         return "searching for a face", YELLOW
     if monitor.drowsy:
         return f"DROWSY: eyes closed {s.closure.duration(monitor.t):.1f} s", RED
+    if monitor.nodding:
+        return f"HEAD DOWN ({s.drop.direction}) {s.drop.episode.duration(monitor.t):.1f} s", RED
     if s.closed:
         return "eyes closed", YELLOW
     return "awake", GREEN
@@ -97,11 +107,32 @@ def draw(frame_image, monitor, face, sound_on, help_line):
         text(image, f"PERCLOS {perclos}  yawns {s.yawns}  MAR {s.mar:.2f}", 3,
              RED if monitor.perclos_alarm else WHITE)
         ear_plot(image, s.history, monitor.settings.plot_seconds, monitor.t)
+    if face is not None and s is not None and s.pose is not None:
+        head_pose(image, face, monitor, scale, 4)
     alarms = monitor.alarms
     if alarms:
         banner(image, BANNERS[alarms[0]])
     text(image, f"{help_line}   sound {'on' if sound_on else 'off'}", -1, GREY)
     return image
+
+
+def head_pose(image, face, monitor, scale, row):
+    """The head's axes on the nose tip (when the face's pose is a headpose.Pose) and a line of text: yaw,
+    pitch and roll, and once the neutral pose is known the head's drop from it against --nod-degrees."""
+    pose, s = face.pose, monitor.state
+    if isinstance(pose, headpose.Pose):
+        nose = headpose.canonical_model().vertices[headpose.NOSE_TIP]
+        ends = headpose.project(pose, [nose] + [nose + AXIS_CM * axis for axis, _ in HEAD_AXES]) * scale
+        if np.all(np.isfinite(ends)) and np.abs(ends).max() < 1e5:
+            start = tuple(int(round(v)) for v in ends[0])
+            for end, (_, colour) in zip(ends[1:], HEAD_AXES):
+                cv2.line(image, start, tuple(int(round(v)) for v in end), colour, 2, cv2.LINE_AA)
+    yaw, pitch, roll = s.pose
+    line = f"head yaw {yaw:+.0f}  pitch {pitch:+.0f}  roll {roll:+.0f}"
+    if s.neutral.value is not None:
+        forward, side = s.drop.deviation(s.pose, s.neutral.value)
+        line += f"  drop {max(forward, abs(side)):.0f}/{monitor.settings.nod_degrees:g}"
+    text(image, line, row, RED if monitor.nodding else WHITE)
 
 
 def banner(image, message):
