@@ -29,7 +29,7 @@ import dlib
 
 from drowsiness import clips
 from drowsiness.app import ArgumentParser, positive_int, run_main
-from drowsiness.face import FaceTracker, load_predictor
+from drowsiness.dlib_face import FaceTracker, load_predictor
 from drowsiness.monitor import Monitor
 from drowsiness.original import original_blinks, original_loop
 from drowsiness.run import step

@@ -1,17 +1,19 @@
-"""Find the driver's face with dlib's frontal detector and follow it between detections through its landmarks.
+"""The driver's face from dlib (`--landmarks dlib`): its frontal HOG detector and 68-point shape predictor,
+followed between detections through the landmarks.
 
 The HOG detector costs ~15-30 ms a frame on a laptop core; the 68-point shape predictor ~2-4 ms. So the
 detector runs on the whole frame only to find a face (and once in a while, to notice a larger face: the
 driver), and on a small crop around the face every few frames to confirm it is still there. In between, the
 box for the shape predictor comes from the previous frame's landmarks.
 """
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import cv2
 import dlib
 import numpy as np
+
+from drowsiness.face import Face, area, iou
 
 MODEL_NAME = "shape_predictor_68_face_landmarks.dat"
 
@@ -51,14 +53,6 @@ def load_predictor(path=None):
         raise ModelError(f"cannot load landmark model {str(path)!r}: {str(e).strip().splitlines()[0]}") from None
 
 
-@dataclass
-class Face:
-    track: int               # id of the face track; a new id means a new person (or a lost and found face)
-    landmarks: np.ndarray    # (68, 2) float, frame pixels
-    box: tuple               # (left, top, right, bottom), frame pixels
-    confirmed: bool          # a detector saw the face in this frame (not only followed by landmarks)
-
-
 def _rect(box):
     left, top, right, bottom = (int(round(v)) for v in box)
     return dlib.rectangle(left, top, right, bottom)
@@ -66,17 +60,6 @@ def _rect(box):
 
 def _box(rect):
     return (rect.left(), rect.top(), rect.right(), rect.bottom())
-
-
-def _area(box):
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def iou(a, b):
-    """Intersection over union of two (left, top, right, bottom) boxes."""
-    inter = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def box_from_landmarks(points):
@@ -90,7 +73,7 @@ def box_from_landmarks(points):
 
 
 class FaceTracker:
-    """Follows the largest face (the driver). `update(gray, t)` returns a Face or None.
+    """Follows the largest face (the driver). `update(image_bgr, t)` returns a Face or None.
 
     detect_height: frames are scaled to this height for the whole-frame detector (small frames are upscaled,
         so a 176x144 face of 50 pixels grows past the detector's 80-pixel window).
@@ -127,7 +110,8 @@ class FaceTracker:
         self.box = self.points = None
         self.misses = 0
 
-    def update(self, gray, t):
+    def update(self, image, t):
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         scale = max(1.0, self.min_height / gray.shape[0])
         work = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) if scale > 1 else gray
         confirmed = False
@@ -215,7 +199,7 @@ class FaceTracker:
 
     @staticmethod
     def _largest(boxes):
-        return max(boxes, key=_area) if boxes else None
+        return max(boxes, key=area) if boxes else None
 
     def _redetect(self, work, t):
         """Whole-frame detection while tracking: confirm the face, or switch to a larger one (a new driver)."""
@@ -223,7 +207,7 @@ class FaceTracker:
         boxes = self._detect_whole(work)
         largest = self._largest(boxes)
         current = self._follow()
-        if largest is not None and iou(largest, current) < 0.3 and _area(largest) > 1.2 * _area(current):
+        if largest is not None and iou(largest, current) < 0.3 and area(largest) > 1.2 * area(current):
             self.last_seen = None  # a different person: a new track
             self._start(largest, t)
             return True

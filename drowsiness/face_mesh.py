@@ -54,7 +54,7 @@ class Face:
         return float(x0), float(y0), float(x1), float(y1)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: its fields are arrays
 class Detection:
     box: np.ndarray  # (x0, y0, x1, y1) in frame pixels
     keypoints: np.ndarray  # (6, 2): right eye, left eye, nose tip, mouth, right ear tragion, left ear tragion
@@ -294,9 +294,10 @@ class FaceMesh:
         faces, self.tracked = self._process(frame_bgr, self.tracked, self.ids, detect)
         return faces
 
-    def follow(self, roi, face_id=None):
-        """Track a face from this crop on (a detection chosen by the caller): it replaces the followed faces."""
-        self.tracked = [(next(self.ids) if face_id is None else face_id, roi)]
+    def follow(self, roi):
+        """Look for a face in this crop in the next frame, as if the detector had found it there (a detection the
+        caller chose, e.g. the largest face); it replaces the followed faces."""
+        self.tracked = [(None, roi)]
 
     def landmarks(self, image_bgr, roi):
         """(landmarks (468, 3), presence score) for one square crop `roi` = (cx, cy, side, rotation)

@@ -145,7 +145,7 @@ def corpus(tmp_path_factory):
     (c["export_dir"] / "cnn.keras").write_bytes(TEXT)
     (c["export_dir"] / "cnn.tflite").write_bytes(b"a precious model")
     c["truncated_dat"] = root / "truncated.dat"
-    from drowsiness.face import model_path
+    from drowsiness.dlib_face import model_path
     with open(model_path(), "rb") as f:
         c["truncated_dat"].write_bytes(f.read(1 << 20))
     return c

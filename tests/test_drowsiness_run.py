@@ -14,7 +14,9 @@ import pytest
 from conftest import DATA, ROOT, read_events, run_script, send_key, start_script, wait_for_window
 from drowsiness import clips
 from drowsiness.eyes import mean_ear
-from drowsiness.face import FaceTracker, load_predictor
+from drowsiness.dlib_face import FaceTracker, load_predictor
+from drowsiness.mesh_face import MeshTracker
+from drowsiness.run import EAR_FRACTIONS
 
 SCRIPT = ROOT / "drowsiness" / "run.py"
 CARPHONE = DATA / "drowsiness" / "carphone_pristine.mp4"
@@ -123,7 +125,8 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--source", "no_such_clip.mp4"], "no such file"),
-    (["--source", str(CARPHONE), "--model", "missing.dat"], "landmark model not found"),
+    (["--source", str(CARPHONE), "--landmarks", "dlib", "--model", "missing.dat"], "landmark model not found"),
+    (["--source", str(CARPHONE), "--model", "mine.dat"], "--model needs --landmarks dlib"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     proc = run_script(SCRIPT, *args, "--no-display", check=False, timeout=120)
@@ -138,36 +141,66 @@ def predictor():
     return load_predictor()
 
 
+@pytest.fixture(params=["mesh", "dlib"])
+def tracker_kind(request):
+    return request.param
+
+
+def make_tracker(kind, predictor):
+    return MeshTracker() if kind == "mesh" else FaceTracker(predictor)
+
+
+# Open-eye EAR of the carphone clip and the threshold fraction that parts it from closed eyes, per landmark source
+# (run.py's EAR_FRACTIONS: the mesh's eyelids move less than dlib's).
+OPEN_EAR = {"mesh": (0.22, 0.32), "dlib": (0.28, 0.42)}
+
+
 @pytest.mark.parametrize("size", [None, (640, 480), (1280, 720)])
-def test_tracker_sees_the_real_blink_at_every_frame_size(predictor, size):
+def test_tracker_sees_the_real_blink_at_every_frame_size(predictor, tracker_kind, size):
     frames = clips.read_frames()[30:46]  # a real blink at frame 42
-    tracker = FaceTracker(predictor)
+    tracker = make_tracker(tracker_kind, predictor)
+    fraction = EAR_FRACTIONS[tracker_kind]
     ears = []
     for i, frame in enumerate(frames):
         image = clips.fit(frame, size) if size else frame
-        face = tracker.update(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), i / 30)
+        face = tracker.update(image, i / 30)
         assert face is not None, f"no face in frame {30 + i} at {size or 'native 176x144'}"
         ears.append(mean_ear(face.landmarks))
     open_ear = float(np.median(ears))
-    assert 0.28 < open_ear < 0.42
-    assert ears[12] < 0.7 * open_ear  # frame 42: eyes closed
-    assert min(ears[:10]) > 0.7 * open_ear  # frames 30-39: open
+    low, high = OPEN_EAR[tracker_kind]
+    assert low < open_ear < high
+    assert ears[12] < fraction * open_ear  # frame 42: eyes closed
+    assert min(ears[:10]) > fraction * open_ear  # frames 30-39: open
     assert tracker.detections < len(frames) / 2
 
 
-def test_tracker_follows_the_largest_face(predictor):
+def test_tracker_follows_the_largest_face(predictor, tracker_kind):
     frame = clips.read_frames()[10]
     canvas = np.zeros((580, 1100, 3), np.uint8)
     small = cv2.resize(frame, None, fx=2.2, fy=2.2)
     canvas[100:100 + small.shape[0], :small.shape[1]] = small
     canvas[:576, 390:390 + 704] = cv2.resize(frame, None, fx=4, fy=4)
-    gray = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
-    tracker = FaceTracker(predictor)
-    faces = [tracker.update(gray, i / 30) for i in range(5)]
+    tracker = make_tracker(tracker_kind, predictor)
+    faces = [tracker.update(canvas, i / 30) for i in range(5)]
     assert all(f is not None and f.track == 1 for f in faces)
     left, top, right, bottom = faces[-1].box
     assert left > 550 and right - left > 150  # the driver, not the small face on the left
     assert tracker.detections < 5  # followed, not detected every frame
-    upside_down = cv2.flip(gray, -1)
-    results = [tracker.update(upside_down, 1 + i / 30) for i in range(8)]
+    assert (faces[-1].pose is not None) == (tracker_kind == "mesh")
+    gone = np.zeros_like(canvas)
+    results = [tracker.update(gone, 1 + i / 30) for i in range(8)]
     assert results[-1] is None  # no face any more
+
+
+def test_the_mesh_tracker_switches_to_a_larger_face_that_comes_in():
+    frame = clips.read_frames()[10]
+    canvas = np.zeros((580, 1100, 3), np.uint8)
+    small = cv2.resize(frame, None, fx=3, fy=3)  # near enough for the short-range detector alone
+    canvas[:small.shape[0], :small.shape[1]] = small
+    tracker = MeshTracker()
+    first = [tracker.update(canvas, i / 10) for i in range(10)]  # a passenger alone for a second
+    canvas[:576, 390:390 + 704] = cv2.resize(frame, None, fx=4, fy=4)  # the driver sits down
+    later = [tracker.update(canvas, 1 + i / 10) for i in range(40)]
+    assert {f.track for f in first} == {1}
+    assert later[-1].track == 2 and later[-1].box[0] > 550
+    assert tracker.detections <= 3  # at the start, then every 3 s
