@@ -10,7 +10,8 @@ block of each gesture is used (the block train.py never saw, with the block sett
 with); --split all uses every image (for a folder captured separately from the training data).
 --none N adds N generated non-gesture silhouettes, drawn with a seed training never uses, to check that
 `none` is answered for them. The last stdout line is a JSON object with "accuracy", "n", "split" and
-"per_class".
+"per_class". The confusion matrix is a report: a rerun replaces the picture this script wrote before (the PNG
+names evaluate.py in a text chunk); any other file of that name is replaced only with --force.
 
 Usage:
     python emojinator/evaluate.py --generated 500 --real tests/data/emojinator/labels.json --mirrored
@@ -31,14 +32,14 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, check_new, in_range, nonneg_int, run_main
+from emojinator.app import ArgumentParser, in_range, nonneg_int, run_main
 from emojinator.augment import none_samples
 from emojinator.dataset import SPLITS, load_split
 from emojinator.gestures import NONE
-from emojinator.landmark_evaluation import evaluate_landmarks
+from emojinator.landmark_evaluation import REPORT, evaluate_landmarks
 from emojinator.landmark_model import DEFAULT_LANDMARK_MODEL, GestureClassifier
 from emojinator.model import DEFAULT_MODEL_DIR, Classifier
-from emojinator.plots import confusion, plot_confusion
+from emojinator.plots import check_report, confusion, plot_confusion
 
 NONE_SEED = 987654  # train.py draws its none silhouettes from seeds 0 (training) and 1000 (validation)
 MAX_NONE = 100_000  # 50x50 silhouettes held at once: 250 MB
@@ -63,19 +64,22 @@ def main(argv=None):
                              f"at most {MAX_NONE}")
     parser.add_argument("--confusion", metavar="PNG",
                         help="confusion matrix picture (default: confusion_<split>.png in the model folder)")
-    parser.add_argument("--force", action="store_true", help="replace an existing confusion matrix picture")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a file at --confusion that is not this script's earlier confusion matrix")
     args = parser.parse_args(argv)
     if args.mode == "landmarks":
         args.model = args.model or str(DEFAULT_LANDMARK_MODEL)
         if args.generated:  # the generated hands' confusion matrix is drawn: its path is checked before the work
-            check_new(Path(args.confusion or Path(args.model) / "confusion_test.png"), args.force)
+            args.force = check_report(Path(args.confusion or Path(args.model) / "confusion_test.png"), REPORT,
+                                      args.force)
         elif args.confusion:
             parser.error("--confusion is the matrix of the --generated hands (landmark mode): give --generated N")
         return evaluate_landmarks(GestureClassifier(args.model), args)
     if not args.data:
         parser.error("--mode silhouette needs --data")
     args.model = args.model or str(DEFAULT_MODEL_DIR)
-    picture = check_new(Path(args.confusion or Path(args.model) / f"confusion_{args.split}.png"), args.force)
+    picture = Path(args.confusion or Path(args.model) / f"confusion_{args.split}.png")
+    force = check_report(picture, REPORT, args.force)
 
     classifier = Classifier(args.model)
     split = classifier.meta.get("split", {})
@@ -101,7 +105,7 @@ def main(argv=None):
         print(f"{name:12s} {per_class[name]:.4f}  {row.sum():6d}")
     print(f"{'overall':12s} {accuracy:.4f}  {len(true):6d}")
     plot_confusion(matrix, classifier.names, picture,
-                   f"{Path(args.data).name} ({args.split}): accuracy {accuracy:.4f}, n={len(true)}", args.force)
+                   f"{Path(args.data).name} ({args.split}): accuracy {accuracy:.4f}, n={len(true)}", force, REPORT)
     print(f"confusion matrix: {picture}")
     print(json.dumps({"accuracy": round(accuracy, 4), "n": int(len(true)), "split": args.split,
                       "per_class": per_class}))

@@ -17,6 +17,7 @@ from emojinator.plots import confusion, plot_confusion
 from emojinator.poses import NAMES
 
 UNCLEAR = "unclear"
+REPORT = "emojinator/evaluate.py"  # written into its confusion matrices: a rerun replaces its own pictures
 
 
 def labelled_images(labels_file):
@@ -85,7 +86,7 @@ def evaluate_landmarks(classifier, args):
         print(f"  {'overall':12s} {accuracy:.4f}  ({len(y)} hands)")
         picture = Path(args.confusion or Path(args.model) / "confusion_test.png")
         plot_confusion(matrix, names, picture, f"held-out generated hands: accuracy {accuracy:.4f}, n={len(y)}",
-                       force=args.force)
+                       force=args.force, report=REPORT)
         print(f"confusion matrix: {picture}")
         report["generated"] = {"accuracy": round(accuracy, 4), "n": int(len(y)), "per_class": per_class}
     if args.data:

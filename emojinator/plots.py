@@ -1,7 +1,9 @@
 """Pictures of training and evaluation: learning curves and a confusion matrix (matplotlib, no window)."""
 import numpy as np
 
-from emojinator.app import write_atomic
+from emojinator.app import check_new, write_atomic
+
+REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
 
 
 def _pyplot():
@@ -11,8 +13,28 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path, force):
-    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100), force)
+def _save(fig, path, force, report=None):
+    metadata = {REPORT_KEY: report} if report else None
+    write_atomic(path, lambda temp: fig.savefig(temp, dpi=100, metadata=metadata), force)
+
+
+def report_of(path):
+    """The REPORT_KEY text of the PNG at `path`; None for no file, another kind of file or a picture without it."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            return image.text.get(REPORT_KEY) if image.format == "PNG" else None
+    except (OSError, ValueError, SyntaxError):  # no file, a folder, not an image, a damaged PNG
+        return None
+
+
+def check_report(path, report, force=False):
+    """Before the work: raise ToolError unless the report picture `path` may be written; returns the force to write
+    it with. A report is derived output, so the one that `report` (the script) wrote on an earlier run is
+    replaced, and a rerun just works; any other file there is replaced only with --force."""
+    force = force or report_of(path) == report
+    check_new(path, force)
+    return force
 
 
 def confusion(true, predicted, classes):
@@ -22,7 +44,8 @@ def confusion(true, predicted, classes):
     return matrix
 
 
-def plot_confusion(matrix, names, path, title, force=False):
+def plot_confusion(matrix, names, path, title, force=False, report=None):
+    """Counts and shares per true class as a PNG; `report` (the script's name) marks it as its evaluation report."""
     plt = _pyplot()
     size = 2 + 0.5 * len(names)
     fig, ax = plt.subplots(figsize=(size + 1, size))
@@ -38,7 +61,7 @@ def plot_confusion(matrix, names, path, title, force=False):
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.tight_layout()
-    _save(fig, path, force)
+    _save(fig, path, force, report)
     plt.close(fig)
 
 

@@ -75,6 +75,10 @@ def test_evaluate_on_the_held_out_block(chain):
     assert set(result["per_class"]) == {*GESTURES, "none"}
     assert min(result["per_class"][g] for g in GESTURES) >= 0.8 and result["accuracy"] >= 0.8, proc.stdout
     assert (model / "confusion_test.png").exists()
+    args = ["--mode", "silhouette", "--data", data, "--model", model, "--split", "test", "--confusion"]
+    run_script(SCRIPTS / "evaluate.py", *args, model / "confusion_test.png")  # a rerun replaces its own report
+    proc = run_script(SCRIPTS / "evaluate.py", *args, model / "curves.png", check=False)  # not a report of it
+    assert proc.returncode == 2 and "curves.png' exists; use --force" in proc.stderr
 
 
 def test_run_shows_each_gesture_in_order(chain, tmp_path):
