@@ -32,6 +32,7 @@ from facenet.app import (ArgumentParser, check_new, in_range, nonneg_float, posi
 from facenet.people import PHOTO_EXTENSIONS
 
 TOOL = "facenet"
+MODELS = Path(__file__).resolve().parent / "models"  # where the README puts trained models
 PADDING = 0.25  # the alignment margin KerasEmbedder uses at run time
 
 
@@ -64,6 +65,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not args.out.endswith(".keras"):
         raise ValueError("--out must end in .keras")
+    if Path(args.out).resolve().parent == MODELS:  # the README's place for trained models: made if missing, where
+        MODELS.mkdir(exist_ok=True)             # a missing folder elsewhere is refused (a typo would leave it behind)
     for path in (args.out, Path(args.out).with_suffix(".json")):  # both, before hours of training
         check_new(path, args.force)
     return args
