@@ -1,16 +1,19 @@
 """Head pose and the head-drop (nodding off) alarm of the drowsiness tool: angles recovered from the canonical face
 projected at known poses, the alarm's timing in seconds on scripted pose series at 15 and 60 fps, the rendered
-head clips, and end to end: a rendered face of known motion through the face mesh, headpose.py and the monitor."""
+head clips, and end to end: a rendered face of known motion through the face mesh, headpose.py and the monitor,
+and through run.py."""
 import json
 
 import cv2
 import numpy as np
 import pytest
 
+from conftest import ROOT, read_events, run_script
 from drowsiness import clips, head_render, headpose
 from drowsiness.face import Face
 from drowsiness.face_mesh import FaceMesh
 from drowsiness.monitor import Monitor, Settings
+from test_drowsiness_run import fake_players
 from test_drowsiness_units import face as eyes_open_face  # a scripted face with open eyes (EAR 0.3)
 
 SIZE = (640, 480)
@@ -266,3 +269,30 @@ def test_rendered_nods_through_the_mesh(texture, fps=15):
         assert begins < fields["since"] < begins + ramp  # crossed 20 degrees on the way down
         assert t == pytest.approx(fields["since"] + 1.5, abs=1.01 / fps)
     assert len(named(events, "head_drop_end")) == 2
+
+
+def test_run_py_logs_head_drops_sounds_and_shows_them(tmp_path):
+    """run.py on the rendered nod clip: the flags reach the monitor, the alarm sounds, the banner is drawn."""
+    fps = 15
+    images, _, starts = clips.head_motion(clips.NOD_SCRIPT, fps)
+    source = clips.write_video(tmp_path / "nod.avi", images, fps)
+    env, played = fake_players(tmp_path / "bin")
+    log, video = tmp_path / "events.jsonl", tmp_path / "annotated.avi"
+    run_script(ROOT / "drowsiness" / "run.py", "--source", source, "--no-display", "--log", log, "--output", video,
+               "--nod-seconds", "1.0", env=env)
+    events = read_events(log)
+    drops = [e for e in events if e["event"] == "head_drop"]
+    assert [e["direction"] for e in drops] == ["forward", "right"]
+    assert all(e["t"] == pytest.approx(e["since"] + 1.0, abs=1.01 / fps) for e in drops)  # --nod-seconds 1.0
+    assert starts[1] < drops[0]["since"] < starts[2]
+    assert played.exists() and ".wav" in played.read_text()  # the alarm sounded (nothing else alarms here)
+    assert not [e for e in events if e["event"] in ("drowsy", "face_lost", "perclos_alarm")]
+    stats = [e for e in events if e["event"] == "stats"]
+    assert abs(stats[1]["yaw"]) < 10 and abs(stats[1]["pitch"]) < 10 and stats[5]["pitch"] > 20  # t = 1 s, 5 s
+
+    capture = cv2.VideoCapture(str(video))
+    frames = [capture.read()[1] for _ in range(int(drops[0]["frame"]) + 1)]
+    h = frames[0].shape[0]
+    band = slice(int(h * 0.66), int(h * 0.74))  # overlay.banner's band
+    red = [float(f[band, :, 2].mean() - f[band, :, 1].mean()) for f in (frames[-2], frames[-1])]
+    assert red[0] < 20 < red[1]  # the banner appears with the alarm
