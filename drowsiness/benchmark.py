@@ -1,5 +1,7 @@
-"""Speed and blink detection of the tracker-based monitor against the original loop, on the same clips, in one
-run: the carphone clip (176x144, real blinks labelled by hand) and its frames enlarged to 640x480 and 1280x720.
+"""Speed and blink detection of the monitor (face mesh, and dlib with --landmarks dlib) against the original
+loop, on the same clips, in one run: the carphone clip (176x144, real blinks labelled by hand) and its frames
+enlarged to 640x480 and 1280x720 (--part loops); blinks and alarms with the head tilted in the image plane
+(--part tilt); how well each landmark source's EAR parts open from closed eyes (--part ear).
 
 Speed: frames per second of each loop over the same video (decoding included, in a background reader for
 both, as the original's threaded camera stream did; no window, no drawing beyond what each loop does
@@ -8,9 +10,15 @@ CPU-time ratio (time.process_time) is the steadier figure on a shared machine: i
 Blinks: each loop's closures are matched with the hand-labelled blinks (drowsiness/data/carphone_blinks.json);
 a detection counts when its closed frames overlap a labelled blink (one frame of slack either side).
 
+Tilt: the carphone clip played forward and back five times (596 frames, 15 real blinks), and the scripted
+clip with a 1.5 s eye closure, both turned by 0, 20, 40, 60 and 90 degrees (clips.turn): blinks found / false /
+missed, drowsy alarms and when, face_lost events and frames with a face, for each landmark source.
+
 Usage:
-    python drowsiness/benchmark.py                 # prints the README tables
+    python drowsiness/benchmark.py                 # prints the README's speed and blink tables
     python drowsiness/benchmark.py --repeats 5
+    python drowsiness/benchmark.py --part tilt
+    python drowsiness/benchmark.py --part ear
 
 Keys:
     none (no window)
@@ -30,9 +38,11 @@ import dlib
 from drowsiness import clips
 from drowsiness.app import ArgumentParser, positive_int, run_main
 from drowsiness.dlib_face import FaceTracker, load_predictor
-from drowsiness.monitor import Monitor
+from drowsiness.eyes import mean_ear
+from drowsiness.mesh_face import MeshTracker
+from drowsiness.monitor import Monitor, Settings
 from drowsiness.original import original_blinks, original_loop
-from drowsiness.run import step
+from drowsiness.run import EAR_FRACTIONS, step
 from drowsiness.video import open_source, read_ahead
 
 LABELS = clips.CARPHONE.with_name("carphone_blinks.json")
@@ -50,10 +60,14 @@ def run_original(path, predictor):
     return seconds, cpu, len(counters), original_blinks(counters)
 
 
-def run_tracker(path, predictor):
+def make_tracker(kind, predictor):
+    return MeshTracker() if kind == "mesh" else FaceTracker(predictor)
+
+
+def run_tracker(path, predictor, kind):
     """(wall seconds, CPU seconds, frames, blinks as (first, last) frame pairs, detector runs)."""
     source = open_source(path)
-    tracker, monitor = FaceTracker(predictor), Monitor()
+    tracker, monitor = make_tracker(kind, predictor), Monitor(Settings(ear_fraction=EAR_FRACTIONS[kind]))
     closed, blinks, frames = [], [], 0
     start, cpu = time.perf_counter(), time.process_time()
     for frame in read_ahead(source):
@@ -91,10 +105,11 @@ def score(found, labelled):
     return sum(hit), len(false), len(spans) - sum(hit)
 
 
-def main(argv=None):
-    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs of each loop per clip (default 3)")
-    args = parser.parse_args(argv)
+KINDS = ("mesh", "dlib")  # the monitor's landmark sources, default first
+
+
+def loops_report(repeats):
+    """The README's speed and blink tables: the original loop and the monitor with each landmark source."""
     labels = json.loads(LABELS.read_text())["blinks"]
     predictor = load_predictor()
     with tempfile.TemporaryDirectory() as folder:
@@ -103,41 +118,139 @@ def main(argv=None):
         for size in ((640, 480), (1280, 720)):
             paths[f"{size[0]}x{size[1]}"] = clips.write_video(Path(folder) / f"{size[0]}x{size[1]}.avi",
                                                               [clips.fit(f, size) for f in frames], clips.CARPHONE_FPS)
-        print("| clip | original loop fps | tracker fps | speed-up | speed-up in CPU time | detector runs |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| clip | original loop fps | mesh fps | dlib tracker fps | mesh vs original | mesh vs original in "
+              "CPU time | detector runs (original, mesh, dlib) |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         accuracy, costs = [], []
         for name, path in paths.items():
-            runs = {"original": [], "tracker": []}
-            decoding = []
-            for _ in range(args.repeats):
+            runs = {"original": [], **{kind: [] for kind in KINDS}}
+            found, detections, decoding = {}, {}, []
+            for _ in range(repeats):
                 decoding.append(decode_only(path))
-                seconds, cpu, n, found_original = run_original(path, predictor)
+                seconds, cpu, n, found["original"] = run_original(path, predictor)
                 runs["original"].append((seconds, cpu))
-                seconds, cpu, n, found_tracker, detections = run_tracker(path, predictor)
-                runs["tracker"].append((seconds, cpu))
-            (wall_o, cpu_o), (wall_t, cpu_t) = (
-                [statistics.median(column) for column in zip(*runs[k])] for k in ("original", "tracker"))
-            print(f"| {name}, {n} frames | {n / wall_o:.1f} | {n / wall_t:.1f} | {wall_o / wall_t:.1f}x "
-                  f"| {cpu_o / cpu_t:.1f}x | original {n}, tracker {detections} |")
+                for kind in KINDS:
+                    seconds, cpu, n, found[kind], detections[kind] = run_tracker(path, predictor, kind)
+                    runs[kind].append((seconds, cpu))
+            wall, cpu = ({k: statistics.median(r[i] for r in runs[k]) for k in runs} for i in (0, 1))
+            print(f"| {name}, {n} frames | {n / wall['original']:.1f} | {n / wall['mesh']:.1f} | "
+                  f"{n / wall['dlib']:.1f} | {wall['original'] / wall['mesh']:.1f}x | "
+                  f"{cpu['original'] / cpu['mesh']:.1f}x | {n}, {detections['mesh']}, {detections['dlib']} |")
             decode = statistics.median(decoding)
-            costs.append((name, 1000 * decode / n, 1000 * (cpu_o - decode) / n, 1000 * (cpu_t - decode) / n))
-            accuracy.append((name, score(found_original, labels), found_original, score(found_tracker, labels),
-                             found_tracker))
+            costs.append((name, 1000 * decode / n, *(1000 * (cpu[k] - decode) / n for k in runs)))
+            accuracy.append((name, *((score(found[k], labels), found[k]) for k in runs)))
     print()
     print("CPU milliseconds per frame (medians):")
     print()
-    print("| clip | decoding | original loop without decoding | tracker without decoding |")
-    print("| --- | --- | --- | --- |")
-    for name, decode, original, tracker in costs:
-        print(f"| {name} | {decode:.1f} | {original:.1f} | {tracker:.1f} |")
+    print("| clip | decoding | original loop without decoding | mesh without decoding | dlib tracker without decoding |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, *values in costs:
+        print(f"| {name} | " + " | ".join(f"{v:.1f}" for v in values) + " |")
     print()
     print(f"Blinks against the {len(labels)} hand-labelled blinks of the carphone clip "
           "(found / false / missed; closed frames):")
     print()
-    print("| clip | original loop | tracker |")
-    print("| --- | --- | --- |")
-    for name, s_o, f_o, s_t, f_t in accuracy:
-        print(f"| {name} | {s_o[0]} / {s_o[1]} / {s_o[2]}: {f_o} | {s_t[0]} / {s_t[1]} / {s_t[2]}: {f_t} |")
+    print("| clip | original loop | mesh | dlib tracker |")
+    print("| --- | --- | --- | --- |")
+    for name, *results in accuracy:
+        print(f"| {name} | " + " | ".join(f"{s[0]} / {s[1]} / {s[2]}: {f}" for s, f in results) + " |")
+
+
+def ping_pong_labels(passes):
+    """The labelled blinks of the carphone clip played forward and back (clips.ping_pong), as frame spans of the
+    longer clip."""
+    labels = json.loads(LABELS.read_text())["blinks"]
+    order = clips.ping_pong(list(range(len(clips.read_frames()))), passes)  # the source frame of every frame
+    spans = []
+    for blink in labels:
+        hits = [i for i, source in enumerate(order) if blink["first"] <= source <= blink["last"]]
+        for i in hits:  # consecutive frames of one pass form one blink
+            if spans and spans[-1][1] == i - 1 and spans[-1][2] == id(blink):
+                spans[-1][1] = i
+            else:
+                spans.append([i, i, id(blink)])
+    return sorted(({"first": first, "last": last} for first, last, _ in spans), key=lambda b: b["first"])
+
+
+def monitor_clip(images, fps, kind, predictor):
+    """Run the monitor over images at fps: (blinks as (first, last) frame pairs, events, frames with a face)."""
+    tracker, monitor = make_tracker(kind, predictor), Monitor(Settings(ear_fraction=EAR_FRACTIONS[kind]))
+    closed, blinks, events, seen = [], [], [], 0
+    for index, image in enumerate(images):
+        face, new = step(image, index / fps, tracker, monitor)
+        seen += face is not None
+        closed.append(monitor.state is not None and monitor.state.closed)
+        for name, fields in new:
+            events.append({"event": name, "frame": index, "t": round(index / fps, 3), **fields})
+            if name == "blink":
+                last = first = index - 1
+                while first > 0 and closed[first - 1]:
+                    first -= 1
+                blinks.append((first, last))
+    return blinks, events, seen
+
+
+TILT_ANGLES = (0, 20, 40, 60, 90)
+TILT_PASSES = 5  # the carphone clip forward and back: 596 frames, 15 blinks
+
+
+def tilt_report():
+    predictor = load_predictor()
+    frames = clips.read_frames()
+    long_clip, labels = clips.ping_pong(frames, TILT_PASSES), ping_pong_labels(TILT_PASSES)
+    closure, starts = clips.scripted(frames, [("open", 3.5), ("closed", 1.5), ("open", 1.0)], clips.CARPHONE_FPS)
+    print(f"Blinks on the carphone clip played forward and back {TILT_PASSES} times ({len(long_clip)} frames, "
+          f"{len(labels)} labelled blinks; found / false / missed), face_lost events and frames with a face; the "
+          f"drowsy alarm on the scripted clip (eyes closed from {starts[1]:.2f} s for 1.5 s):")
+    print()
+    print("| turned | landmarks | blinks found / false / missed | face_lost | frames with a face | drowsy alarm at |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for degrees in TILT_ANGLES:
+        turned = [clips.turn(f, degrees) for f in long_clip]
+        closure_turned = [clips.turn(f, degrees) for f in closure]
+        for kind in KINDS:
+            blinks, events, seen = monitor_clip(turned, clips.CARPHONE_FPS, kind, predictor)
+            found, false, missed = score(blinks, labels)
+            lost = sum(e["event"] == "face_lost" for e in events)
+            _, closure_events, _ = monitor_clip(closure_turned, clips.CARPHONE_FPS, kind, predictor)
+            alarms = [f"{e['t']:.2f} s" for e in closure_events if e["event"] == "drowsy"]
+            print(f"| {degrees}° | {kind} | {found} / {false} / {missed} | {lost} | {seen} of {len(turned)} | "
+                  f"{', '.join(alarms) or 'none'} |")
+
+
+def ear_report():
+    """Open against closed eyes in each source's EAR on the carphone clip, as fractions of the clip's median."""
+    labels = json.loads(LABELS.read_text())["blinks"]
+    closed = {i for b in labels for i in b["fully_closed"]}
+    moving = {i for b in labels for i in range(b["first"], b["last"] + 1)} - closed  # closing or opening
+    predictor = load_predictor()
+    print("| landmarks | median EAR | lowest open / median | highest closed / median | threshold fraction |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind in KINDS:
+        tracker = make_tracker(kind, predictor)
+        ears = {}
+        for index, image in enumerate(clips.read_frames()):
+            face = tracker.update(image, index / clips.CARPHONE_FPS)
+            if face is not None:
+                ears[index] = mean_ear(face.landmarks)
+        median = statistics.median(ears.values())
+        low_open = min(e for i, e in ears.items() if i not in closed | moving) / median
+        high_closed = max(ears[i] for i in closed if i in ears) / median
+        print(f"| {kind} | {median:.3f} | {low_open:.3f} | {high_closed:.3f} | {EAR_FRACTIONS[kind]} |")
+
+
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("loops", "tilt", "ear"), default="loops",
+                        help="what to measure (default loops: speed and blinks against the original loop)")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs of each loop per clip (default 3)")
+    args = parser.parse_args(argv)
+    if args.part == "tilt":
+        tilt_report()
+    elif args.part == "ear":
+        ear_report()
+    else:
+        loops_report(args.repeats)
 
 
 if __name__ == "__main__":
