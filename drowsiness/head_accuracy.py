@@ -15,6 +15,7 @@ Usage:
 Keys:
     none (no window)
 """
+import json
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import numpy as np
 from drowsiness import clips, head_render, headpose
 from drowsiness.app import ArgumentParser, positive_int, run_main
 from drowsiness.face import Face
-from drowsiness.face_mesh import FaceMesh
+from drowsiness.face_mesh import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, FaceMesh
 from drowsiness.monitor import Monitor, Settings
 
 FOCAL_FACTORS = (0.6, 0.8, 1.0, 1.25, 1.6)  # true focal length / the assumed one: 80 to 35 degree fields of view
@@ -37,9 +38,10 @@ TURN = 40.0      # degrees the real clip is turned by, as in issue 18's tilted-h
 
 def follow(images, fps, settings=None):
     """Every image through FaceMesh.track, headpose.py and a Monitor: (poses (n, 3) with NaN where no face,
-    events [(t, name, fields)] without stats, the monitor)."""
+    the angle of the line from the right to the left outer eye corner (n,), events [(t, name, fields)] without
+    stats)."""
     mesh, monitor = FaceMesh(), Monitor(settings or Settings())
-    poses, events = [], []
+    poses, eye_lines, events = [], [], []
     for i, image in enumerate(images):
         t = i / fps
         found = mesh.track(image)
@@ -47,35 +49,50 @@ def follow(images, fps, settings=None):
         if found:
             pose = headpose.head_pose(found[0].landmarks, (image.shape[1], image.shape[0]))
             face = Face(found[0].id, found[0].landmarks, found[0].box, True, pose)
+            dx, dy = found[0].landmarks[LEFT_EYE_OUTER, :2] - found[0].landmarks[RIGHT_EYE_OUTER, :2]
+            eye_lines.append(np.degrees(np.arctan2(dy, dx)))
+        else:
+            eye_lines.append(np.nan)
         poses.append((np.nan,) * 3 if face is None or face.pose is None else face.pose[:3])
         events += [(t, name, fields) for name, fields in monitor.update(t, face) if name != "stats"]
     events += [(len(images) / fps, name, fields) for name, fields in monitor.finish(len(images) / fps)]
-    return np.array(poses), events, monitor
+    return np.array(poses), np.array(eye_lines), events
 
 
 def drops(events):
     return [(t, f) for t, name, f in events if name == "head_drop"]
 
 
+def texture_report(texture):
+    """How far face_mesh.py's landmarks on the texture frame are from the shipped ones (real MediaPipe's)."""
+    found = FaceMesh().detect(clips.read_frames()[json.loads(clips.TEXTURE_LANDMARKS.read_text())["frame"]])
+    distance = np.linalg.norm(found[0].landmarks[:, :2] - texture.points, axis=1)
+    print(f"Texture landmarks ({clips.TEXTURE_LANDMARKS.name}, real MediaPipe) against face_mesh.py on the same "
+          f"frame: median {np.median(distance):.4f} px, largest {distance.max():.4f} px.\n")
+
+
 def rendered_report(rates):
     print("## Rendered nods (clips.NOD_SCRIPT through the face mesh)\n")
-    print("| fps | frames with a face | mean abs. error yaw / pitch / roll (deg) | pitch read / true, head down "
-          "| alarms: direction, head down at (s), alarm at (s) |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| fps | frames with a face | mean abs. error yaw / pitch / roll (deg) | largest pitch error (deg) "
+          "| pitch read / true, head down | alarms: direction, head down at (s), alarm at (s) | blinks logged |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     texture = clips.head_texture()
     for fps in rates:
         images, truth, starts = clips.head_motion(clips.NOD_SCRIPT, fps, texture=texture)
-        poses, events, _ = follow(images, fps)
+        poses, _, events = follow(images, fps)
         found = np.isfinite(poses[:, 0])
-        error = np.abs(poses[found] - truth[found]).mean(axis=0)
+        error = np.abs(poses[found] - truth[found])
         down = found & (truth[:, 1] > 25)
         ratio = np.mean(poses[down, 1] / truth[down, 1])
         alarms = "; ".join(f"{f['direction']}, {f['since']:.2f}, {t:.2f}" for t, f in drops(events))
-        print(f"| {fps} | {found.sum()} / {len(images)} | {error[0]:.2f} / {error[1]:.2f} / {error[2]:.2f} "
-              f"| {ratio:.2f} | {alarms} |")
+        blinks = sum(name == "blink" for _, name, _ in events)
+        mean = " / ".join(f"{v:.2f}" for v in error.mean(axis=0))
+        print(f"| {fps} | {found.sum()} / {len(images)} | {mean} | {error[:, 1].max():.1f} | {ratio:.2f} "
+              f"| {alarms} | {blinks} |")
     print(f"\nScript: the head sinks forward from {starts[1]:.1f} s (to {clips.FORWARD[1]:g} degrees in 0.5 s), a "
           f"brief nod at {starts[5]:.1f} s, a fall to the side from {starts[9]:.1f} s (to {clips.SIDEWAYS[2]:g} "
-          "degrees in 0.6 s); alarm expected 1.5 s after the head is 20 degrees down.\n")
+          "degrees in 0.6 s); alarm expected 1.5 s after the head is 20 degrees down. The eyes stay open.\n")
+    texture_report(texture)
 
 
 def focal_report():
@@ -97,14 +114,16 @@ def focal_report():
 
 def real_report():
     print(f"## The real carphone clip, {PASSES} passes forward and back\n")
-    print("| clip | frames with a face | yaw / pitch / roll range (deg) | neutral yaw / pitch / roll "
-          "| largest drop from neutral: forward / sideways (deg) | longest 20+ deg drop (s) | head-drop alarms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| clip | frames with a face | yaw / pitch / roll range (deg) | roll against the eye line: r "
+          "| neutral yaw / pitch / roll | largest drop from neutral: forward / sideways (deg) "
+          "| longest 20+ deg drop (s) | head-drop alarms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     frames = clips.ping_pong(clips.read_frames(), PASSES)
     settings = Settings()
     for name, images in (("upright", frames), (f"turned {TURN:g} deg", [clips.turn(f, TURN) for f in frames])):
-        poses, events, monitor = follow(images, clips.CARPHONE_FPS, settings)
+        poses, eye_lines, events = follow(images, clips.CARPHONE_FPS, settings)
         found = np.isfinite(poses[:, 0])
+        r = np.corrcoef(poses[found, 2], eye_lines[found])[0, 1]
         neutral = [f for _, n, f in events if n == "neutral_pose"]
         ranges = " / ".join(f"{np.nanmin(poses[:, k]):.0f} to {np.nanmax(poses[:, k]):.0f}" for k in range(3))
         if neutral:
@@ -121,7 +140,7 @@ def real_report():
             longest = f"{longest / clips.CARPHONE_FPS:.2f}"
         else:
             middle = moved = longest = "-"
-        print(f"| {name} | {found.sum()} / {len(images)} | {ranges} | {middle} | {moved} | {longest} "
+        print(f"| {name} | {found.sum()} / {len(images)} | {ranges} | {r:.3f} | {middle} | {moved} | {longest} "
               f"| {len(drops(events))} |")
     print()
 
