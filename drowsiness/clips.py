@@ -10,6 +10,7 @@
 
 Usage:
     python drowsiness/clips.py OUTDIR              # writes the standard set of clips into OUTDIR
+    python drowsiness/clips.py OUTDIR --head       # writes the head-motion clips nod_{15,30,60}fps.avi instead
 
 Keys:
     none (no window)
@@ -216,8 +217,7 @@ def write_standard_set(folder, frames=None, force=False):
     folder.mkdir(parents=True, exist_ok=True)
     sized = [f"carphone_{w}x{h}.avi" for w, h in STANDARD_SIZES]
     rated = [f"scripted_{fps}fps.avi" for fps in STANDARD_RATES]
-    nods = [f"nod_{fps}fps.avi" for fps in STANDARD_RATES]
-    for name in sized + rated + nods:
+    for name in sized + rated:
         check_new(folder / name, force)
     frames = frames or read_frames()
     out = {}
@@ -226,8 +226,20 @@ def write_standard_set(folder, frames=None, force=False):
     for name, fps in zip(rated, STANDARD_RATES):
         images, _ = scripted(frames, STANDARD_SCRIPT, fps)
         out[name] = write_video(folder / name, images, fps, force)
+    return out
+
+
+def write_head_set(folder, frames=None, force=False):
+    """The head-motion clips (NOD_SCRIPT at each of STANDARD_RATES); returns {name: path}. Names are checked
+    before the first clip is written, as in write_standard_set."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"nod_{fps}fps.avi" for fps in STANDARD_RATES]
+    for name in names:
+        check_new(folder / name, force)
     texture = head_texture(frames)
-    for name, fps in zip(nods, STANDARD_RATES):
+    out = {}
+    for name, fps in zip(names, STANDARD_RATES):
         images, _, _ = head_motion(NOD_SCRIPT, fps, texture=texture)
         out[name] = write_video(folder / name, images, fps, force)
     return out
@@ -237,8 +249,11 @@ def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir", help="folder for the clips (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace clips of the same names")
+    parser.add_argument("--head", action="store_true",
+                        help="write the head-motion clips (nod_15fps.avi, nod_30fps.avi, nod_60fps.avi) instead")
     args = parser.parse_args(argv)
-    for name, path in write_standard_set(args.outdir, force=args.force).items():
+    write = write_head_set if args.head else write_standard_set
+    for name, path in write(args.outdir, force=args.force).items():
         print(path)
 
 

@@ -14,8 +14,9 @@ change of pitch alone and a sideways head drop a change of roll alone even when 
 the side.
 
 The camera is unknown; `camera_matrix` assumes a focal length of the frame's width (see FOCAL_PER_WIDTH). The
-face is small beside its distance from the camera, so the angles depend little on that guess (the tests
-measure how little).
+face is small beside its distance from the camera, so the angles depend little on that guess: through cameras
+of 0.6 to 1.6 times that focal length a 30 degree nod reads 33 to 26 degrees (`python
+drowsiness/head_accuracy.py`).
 """
 from functools import lru_cache
 from pathlib import Path
@@ -104,8 +105,7 @@ def head_pose(landmarks, frame_size, camera=None):
     """The Pose of a face from its (468, 2 or 3) mesh landmarks in frame pixels (only x and y are used).
 
     frame_size: (width, height) of the frame, for the default camera. None if solvePnP finds no pose.
-    SOLVEPNP_SQPNP is a global solver: no starting pose is needed, and on the carphone clip it is 4x faster
-    than the iterative solver (0.13 against 0.57 ms) with angles within 0.7 degrees of it.
+    SOLVEPNP_SQPNP is a global solver: it needs no starting pose and cannot stop in a local minimum.
     """
     points = np.asarray(landmarks, float)
     if points.ndim != 2 or points.shape[0] != MESH_POINTS or points.shape[1] < 2:
