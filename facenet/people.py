@@ -1,7 +1,8 @@
 """The people folder (`people/<name>/*.jpg`), its embedding caches, and nearest-person matching.
 
 Each person's folder holds their photos and one cache per embedding model, `.embeddings-<model>.npz`, with the
-SHA-1 of every photo it embedded: only new or changed photos are embedded again, removed ones are dropped.
+SHA-1 of every photo it embedded and the version of the model: only new or changed photos are embedded again,
+removed ones are dropped, and all of them when the model changed.
 Caches and photos are written atomically (app.write_atomic); new photos claim their names atomically (app.new_path),
 so two enrolments at once never overwrite each other. A damaged cache is recomputed, an unreadable photo skipped,
 each with a warning.
@@ -58,20 +59,29 @@ def cache_path(folder, embedder):
     return Path(folder) / f".embeddings-{embedder.key}.npz"
 
 
-def _load_cache(path, dim):
-    """{photo digest: embedding}; {} when there is no cache yet, None (with a warning) when it is damaged: empty,
-    truncated, not an .npz or of another dimension. Its photos are then embedded again and the cache rewritten."""
+def _load_cache(path, embedder):
+    """{photo digest: embedding}; {} when there is no cache yet; None (with a warning) when it is damaged (empty,
+    truncated, not an .npz, of another dimension) or was made by another version of the model (the TensorFlow
+    FaceNet's caches record none). Its photos are then embedded again and the cache rewritten."""
     if not path.exists():
         return {}
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a plain .npy loads as an array
+            raise ValueError("an .npy array, not an .npz archive")
+        with data:
             digests, embeddings = data["digests"], data["embeddings"]
-        if embeddings.ndim != 2 or embeddings.shape[1] != dim or len(digests) != len(embeddings):
-            raise ValueError(f"embeddings of shape {embeddings.shape}, expected ({len(digests)}, {dim})")
-        return {str(d): e for d, e in zip(digests, embeddings)}
+            version = str(data["model"]) if "model" in data.files else "none recorded"
+        if embeddings.ndim != 2 or embeddings.shape[1] != embedder.dim or len(digests) != len(embeddings):
+            raise ValueError(f"embeddings of shape {embeddings.shape}, expected ({len(digests)}, {embedder.dim})")
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # what np.load raises
         warn(f"damaged embedding cache {str(path)!r} ({str(e) or type(e).__name__}); recomputing it")
         return None
+    if version != embedder.version:
+        warn(f"embedding cache {str(path)!r} was made by another version of the model ({version}, now "
+             f"{embedder.version}); embedding its photos again")
+        return None
+    return {str(d): e for d, e in zip(digests, embeddings)}
 
 
 class Embedding:
@@ -104,7 +114,7 @@ class Embedding:
 def person_embeddings(folder, embedding, stats=None):
     """(n, dim) embeddings of a person's photos, from the cache where the photo is unchanged."""
     path = cache_path(folder, embedding.embedder)
-    cached = _load_cache(path, embedding.embedder.dim)
+    cached = _load_cache(path, embedding.embedder)
     digests, vectors, changed = [], [], cached is None
     cached = cached or {}
     for photo in photos(folder):
@@ -127,7 +137,8 @@ def person_embeddings(folder, embedding, stats=None):
     if changed or len(digests) != len(cached):
         matrix = np.stack(vectors) if vectors else np.zeros((0, embedding.embedder.dim), np.float32)
         buffer = io.BytesIO()
-        np.savez(buffer, digests=np.array(digests, dtype=str), embeddings=matrix)
+        np.savez(buffer, digests=np.array(digests, dtype=str), embeddings=matrix,
+                 model=np.array(embedding.embedder.version))
         try:
             write_atomic(path, buffer.getvalue(), force=True)  # the cache is the tool's own file
         except OSError as e:  # a read-only people folder still recognises; it only embeds again next time

@@ -1,6 +1,6 @@
 """facenet: detection, eyes, enrolment caches and recognition on real face photos, with dlib and FaceNet.
 
-The models are loaded once per module (FaceNet's TensorFlow graph costs seconds)."""
+The models are loaded once per module."""
 import hashlib
 import io
 import shutil
@@ -16,7 +16,7 @@ from facenet.eyes import EAR_OPEN, face_ear
 from facenet.people import Embedding, Gallery, cache_path, person_embeddings
 from facenet.recognizer import Recognizer
 
-from conftest import DATA
+from conftest import DATA, ROOT
 
 PHOTOS = DATA / "facenet"
 
@@ -86,8 +86,15 @@ def npz_bytes(**arrays):
     return buffer.getvalue()
 
 
+def npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 DAMAGED_CACHES = {
     "empty": b"",
+    "plain npy": npy_bytes(np.zeros((1, 128), np.float32)),  # np.load returns an array, not an archive
     "not an npz": b"not an npz",
     "truncated": npz_bytes(digests=np.array(["x" * 40]), embeddings=np.zeros((1, 128), np.float32))[:300],
     "wrong dimension": npz_bytes(digests=np.array(["x" * 40]), embeddings=np.zeros((1, 64), np.float32)),
@@ -164,5 +171,11 @@ def test_bad_model_specs_are_user_errors(tmp_path):
         z.writestr("config.json", "{truncated")
     with pytest.raises(ValueError, match="cannot load"):
         KerasEmbedder(str(broken))
-    with pytest.raises(ValueError, match="not a TensorFlow GraphDef"):
-        FaceNetEmbedder(str(broken))
+    with pytest.raises(ValueError, match="is missing: restore it"):
+        load_embedder(str(tmp_path / "facenet.tflite"))
+    with pytest.raises(ValueError, match="no checksum file"):  # checked before LiteRT sees the file
+        FaceNetEmbedder(broken)
+    for name in ("palm_detection_full.tflite", "palm_detection_full.tflite.sha256"):  # a model, but not FaceNet
+        shutil.copy(ROOT / "hand_tracking" / "models" / name, tmp_path / name)
+    with pytest.raises(ValueError, match="not a FaceNet model"):
+        load_embedder(str(tmp_path / "palm_detection_full.tflite"))
