@@ -104,7 +104,7 @@ def focal_report():
         camera = headpose.camera_matrix(*size, factor * headpose.FOCAL_PER_WIDTH)
         read = []
         for pose in ((0.0, 0.0, 0.0), (0.0, NOD, 0.0)):
-            points = head_render.head_points(*pose)[:headpose.MESH_POINTS]
+            points = head_render.head_points(*pose)[:headpose.NUM_LANDMARKS]
             pixels = points[:, :2] / points[:, 2:] * camera[0, 0] + camera[:2, 2]
             read.append(headpose.head_pose(pixels, size).pitch)
         fov = 2 * np.degrees(np.arctan(size[0] / 2 / camera[0, 0]))

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from drowsiness.headpose import MESH_POINTS, camera_matrix, canonical_model, rotation
+from drowsiness.headpose import NUM_LANDMARKS, camera_matrix, canonical_model, rotation
 
 # Where the head turns: a nod bends the neck, so the face swings down and back, about a point near the top of
 # the spine rather than its own centre. Canonical-model centimetres in OpenCV axes (y down, z away from the
@@ -36,8 +36,8 @@ class Texture(NamedTuple):
 def texture(image, landmarks):
     """A face texture from a photo and its 468 mesh landmarks (x, y in pixels; z is not used)."""
     points = np.asarray(landmarks, np.float64)
-    if points.ndim != 2 or points.shape[0] != MESH_POINTS or points.shape[1] < 2:
-        raise ValueError(f"a face texture needs the {MESH_POINTS} mesh landmarks, got shape {points.shape}")
+    if points.ndim != 2 or points.shape[0] != NUM_LANDMARKS or points.shape[1] < 2:
+        raise ValueError(f"a face texture needs the {NUM_LANDMARKS} mesh landmarks, got shape {points.shape}")
     return Texture(image, points[:, :2].copy())
 
 

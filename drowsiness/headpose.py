@@ -25,10 +25,11 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from drowsiness.face_mesh import NOSE_TIP, NUM_LANDMARKS  # the mesh's numbering: NOSE_TIP is where axes are drawn
+
 # MediaPipe's canonical face model (models/canonical_face_model.obj, Apache-2.0, from google/mediapipe's
 # mediapipe/modules/face_geometry/data/): the 468 face-mesh vertices in centimetres and the mesh's triangles.
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "canonical_face_model.obj"
-MESH_POINTS = 468
 # The model's axes are OpenGL's (y up, z out of the face, towards the viewer); OpenCV's camera has y down and z
 # away from the camera. Flipping y and z turns the model into a face looking into an OpenCV camera.
 MODEL_TO_OPENCV = np.array([1.0, -1.0, -1.0])
@@ -36,7 +37,6 @@ MODEL_TO_OPENCV = np.array([1.0, -1.0, -1.0])
 # middle of the 50-70 degrees of laptop and USB webcams. A wrong guess moves the angles by little, because a
 # face (~15 cm deep at most) is small beside its distance from the camera (50-80 cm in a car).
 FOCAL_PER_WIDTH = 1.0
-NOSE_TIP = 1  # mesh index of the tip of the nose (MediaPipe's face mesh numbering), where the axes are drawn
 
 
 class Model(NamedTuple):
@@ -71,8 +71,8 @@ def canonical_model(path=MODEL_PATH):
         elif kind == "f":
             triangles.append([int(v.split("/")[0]) - 1 for v in values])
     vertices, uv, triangles = np.array(vertices), np.array(uv), np.array(triangles)
-    if vertices.shape != (MESH_POINTS, 3) or uv.shape != (MESH_POINTS, 2) or triangles.ndim != 2 \
-            or triangles.shape[1] != 3 or triangles.min() < 0 or triangles.max() >= MESH_POINTS:
+    if vertices.shape != (NUM_LANDMARKS, 3) or uv.shape != (NUM_LANDMARKS, 2) or triangles.ndim != 2 \
+            or triangles.shape[1] != 3 or triangles.min() < 0 or triangles.max() >= NUM_LANDMARKS:
         raise ValueError(f"the face model {str(path)!r} is not MediaPipe's 468-point canonical face")
     return Model(vertices * MODEL_TO_OPENCV, uv, triangles)
 
@@ -108,8 +108,8 @@ def head_pose(landmarks, frame_size, camera=None):
     SOLVEPNP_SQPNP is a global solver: it needs no starting pose and cannot stop in a local minimum.
     """
     points = np.asarray(landmarks, float)
-    if points.ndim != 2 or points.shape[0] != MESH_POINTS or points.shape[1] < 2:
-        raise ValueError(f"head pose needs the {MESH_POINTS} face-mesh points, got an array of shape {points.shape}")
+    if points.ndim != 2 or points.shape[0] != NUM_LANDMARKS or points.shape[1] < 2:
+        raise ValueError(f"head pose needs the {NUM_LANDMARKS} face-mesh points, got an array of shape {points.shape}")
     if camera is None:
         camera = camera_matrix(*frame_size)
     ok, rvec, tvec = cv2.solvePnP(canonical_model().vertices, np.ascontiguousarray(points[:, :2]), camera, None,

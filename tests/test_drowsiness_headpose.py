@@ -22,7 +22,7 @@ SIZE = (640, 480)
 def projected(pose, camera=None, size=SIZE):
     """The canonical face's 468 vertices in pixels for a head at `pose`, as a camera of `camera` sees them."""
     camera = headpose.camera_matrix(*size) if camera is None else camera
-    points = head_render.head_points(*pose)[:headpose.MESH_POINTS]
+    points = head_render.head_points(*pose)[:headpose.NUM_LANDMARKS]
     return points[:, :2] / points[:, 2:] * camera[[0, 1], [0, 1]] + camera[:2, 2]
 
 
