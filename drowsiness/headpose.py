@@ -33,9 +33,11 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "canonical_face_model.
 # The model's axes are OpenGL's (y up, z out of the face, towards the viewer); OpenCV's camera has y down and z
 # away from the camera. Flipping y and z turns the model into a face looking into an OpenCV camera.
 MODEL_TO_OPENCV = np.array([1.0, -1.0, -1.0])
-# Focal length as a multiple of the frame width: a horizontal field of view of 2 atan(1/2) = 53 degrees, in the
-# middle of the 50-70 degrees of laptop and USB webcams. A wrong guess moves the angles by little, because a
-# face (~15 cm deep at most) is small beside its distance from the camera (50-80 cm in a car).
+# Focal length as a multiple of the frame width: the usual guess for an unknown camera, a horizontal field of view
+# of 2 atan(1/2) = 53 degrees. Webcams are often wider (60-70 degrees, 0.7-0.85 x the width), dashboard lenses
+# narrower; a wrong guess scales the angles a little (a 30 degree nod reads 31-33 degrees through a 64-80 degree
+# camera, 26 through a 35 degree one: head_accuracy.py), because a face (~15 cm deep) is small beside its
+# distance from the camera (50-80 cm in a car). The alarm compares 20-degree changes, so a tenth does not matter.
 FOCAL_PER_WIDTH = 1.0
 
 
