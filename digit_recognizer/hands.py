@@ -9,8 +9,8 @@
 A port of MediaPipe's legacy Hands graph (google/mediapipe, mediapipe/modules/hand_landmark/
 hand_landmark_tracking_cpu.pbtxt, commit 9d88077 of July 2024) with its models palm_detection_full.tflite and
 hand_landmark_full.tflite (model_complexity=1, Apache-2.0, models/SOURCE.md). Every constant below names the
-graph file or calculator it was copied from. Only numpy, cv2 and the folder's tflite_model are imported, so the
-file can be copied into another tool folder together with its models/ folder.
+graph file or calculator it was copied from. Only numpy, cv2 and the folder's tflite_model and ssd are imported,
+so the file can be copied into another tool folder together with them and its models/ folder.
 
 Handedness: the landmark model labels hands as if the image were mirrored (a selfie view). `Hand.handedness` is
 the person's own hand: pass `mirrored=True` for mirrored camera frames, False (the default) for photos and
@@ -25,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digit_recognizer import ssd
 from digit_recognizer.tflite_model import TFLiteModel
 
 MODELS = Path(__file__).parent / "models"
@@ -80,15 +81,14 @@ class Hand:
 
 # ------------------------------------------------------------------------------------------------ palm detection
 # mediapipe/modules/palm_detection/palm_detection_cpu.pbtxt
-PALM_INPUT = 192  # ImageToTensorCalculator: 192x192, letterboxed (keep_aspect_ratio), zero border, [0, 1] floats
+PALM_INPUT = 192  # ImageToTensorCalculator: 192x192, letterboxed (keep_aspect_ratio), zero border, ...
+PALM_RANGE = (0.0, 1.0)  # ... [0, 1] floats
 ANCHOR_STRIDES = (8, 16, 16, 16)  # SsdAnchorsCalculator: 4 layers; layers of equal stride share one grid
-ANCHOR_OFFSET = 0.5  # anchor_offset_x/y; fixed_anchor_size: anchors are points, boxes are not scaled by them
 ANCHORS_PER_LAYER = 2  # aspect_ratios {1.0} plus the interpolated scale (ssd_anchors_calculator.proto default)
 PALM_COORD_SCALE = 192.0  # TensorsToDetectionsCalculator: x/y/w/h_scale
 PALM_KEYPOINTS = 7  # num_keypoints; box first (x, y, w, h: reverse_output_order), then 7 (x, y) pairs
-SCORE_CLIP = 100.0  # score_clipping_thresh, before the sigmoid
 MIN_PALM_SCORE = 0.5  # min_score_thresh (Hands' min_detection_confidence)
-NMS_MIN_IOU = 0.3  # NonMaxSuppressionCalculator: min_suppression_threshold, IoU, WEIGHTED
+# (anchor offset, score clipping and the WEIGHTED NMS at IoU 0.3 are the face detector's too: ssd.py)
 
 # mediapipe/modules/hand_landmark/palm_detection_detection_to_roi.pbtxt
 PALM_WRIST, PALM_MIDDLE_MCP = 0, 2  # DetectionsToRectsCalculator: rotation from keypoint 0 to keypoint 2 ...
@@ -111,100 +111,25 @@ LANDMARK_ROI_SCALE, LANDMARK_ROI_SHIFT_Y = 2.0, -0.1  # RectTransformationCalcul
 ASSOCIATION_MIN_IOU = 0.5  # AssociationNormRectCalculator: a tracked hand replaces a palm detection it overlaps
 
 
-def _anchors():
-    """(2016, 2) anchor centres in [0, 1] (ssd_anchors_calculator.cc, GenerateAnchors)."""
-    centres, layer = [], 0
-    while layer < len(ANCHOR_STRIDES):
-        same = [s for s in ANCHOR_STRIDES[layer:] if s == ANCHOR_STRIDES[layer]]
-        per_cell = ANCHORS_PER_LAYER * len(same)  # layers with one stride are merged into one grid
-        cells = math.ceil(PALM_INPUT / ANCHOR_STRIDES[layer])
-        grid = (np.arange(cells, dtype=np.float32) + ANCHOR_OFFSET) / cells
-        y, x = np.meshgrid(grid, grid, indexing="ij")
-        centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], axis=1), per_cell, axis=0))
-        layer += len(same)
-    return np.concatenate(centres)
-
-
-def _normalize_radians(angle):
-    return angle - 2 * math.pi * math.floor((angle + math.pi) / (2 * math.pi))
-
-
-def _crop(image, cx, cy, width, height, rotation, size, border):
-    """The rotated rectangle as a size x size RGB float image in [0, 1] (image_to_tensor_converter_opencv.cc:
-    the rectangle's corners map onto the output's corners)."""
-    corners = cv2.boxPoints(((cx, cy), (width, height), math.degrees(rotation)))
-    target = np.float32([[0, size], [0, 0], [size, 0]])
-    matrix = cv2.getAffineTransform(corners[:3].astype(np.float32), target)
-    crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
-    # Warping BGR and then swapping channels equals warping RGB, and touches 50x fewer pixels.
-    return (crop[None, :, :, ::-1].astype(np.float32) * np.float32(1 / 255.0)), matrix
-
-
-def _iou(a, b):
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _weighted_nms(boxes, keypoints, scores):
-    """MediaPipe's WEIGHTED non-maximum suppression: each kept box is the score-weighted mean of the boxes (and
-    keypoints) that overlap it, with the best one's score. Returns a list of (box, keypoints, score)."""
-    order = list(np.argsort(-scores, kind="stable"))
-    kept = []
-    while order:
-        best = boxes[order[0]]
-        overlaps = [i for i in order if _iou(boxes[i], best) > NMS_MIN_IOU]
-        group = overlaps or order[:1]  # a degenerate box does not even overlap itself
-        weights = scores[group][:, None]
-        kept.append(((boxes[group] * weights).sum(0) / weights.sum(),
-                     (keypoints[group] * weights[:, :, None]).sum(0) / weights.sum(),
-                     float(scores[group[0]])))
-        if not overlaps:  # the calculator stops when nothing was removed
-            break
-        removed = set(overlaps)
-        order = [i for i in order if i not in removed]
-    return kept
-
-
 class PalmDetector:
     """Palms in a whole frame: a list of (box (x0, y0, x1, y1), keypoints (7, 2), score), in frame pixels,
     best first."""
 
     def __init__(self, path=PALM_MODEL, threads=DEFAULT_THREADS):
         self.model = TFLiteModel(path, threads=threads)
-        self.anchors = _anchors()
+        self.anchors = ssd.anchors(PALM_INPUT, ANCHOR_STRIDES, ANCHORS_PER_LAYER)
 
     def __call__(self, image_bgr):
-        height, width = image_bgr.shape[:2]
-        side = max(width, height)  # the letterbox: the frame padded to a square around its centre
-        tensor, _ = _crop(image_bgr, width / 2, height / 2, side, side, 0.0, PALM_INPUT, cv2.BORDER_CONSTANT)
-        raw, logits = self.model.run(tensor)
-        scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0], -SCORE_CLIP, SCORE_CLIP)))
-        found = np.flatnonzero(scores >= MIN_PALM_SCORE)
-        if found.size == 0:
-            return []
-        raw, anchors = raw[0, found], self.anchors[found]
-        centre = raw[:, 0:2] / PALM_COORD_SCALE + anchors
-        half = raw[:, 2:4] / PALM_COORD_SCALE / 2
-        boxes = np.concatenate([centre - half, centre + half], axis=1)
-        keypoints = raw[:, 4:4 + 2 * PALM_KEYPOINTS].reshape(-1, PALM_KEYPOINTS, 2) / PALM_COORD_SCALE
-        keypoints = keypoints + anchors[:, None, :]
-        # NMS runs on the letterboxed square (as in the graph); then the square's [0, 1] maps to frame pixels.
-        offset = np.float32([(side - width) / 2, (side - height) / 2])
-        return [(box * side - np.tile(offset, 2), points * side - offset, score)
-                for box, points, score in _weighted_nms(boxes, keypoints, scores[found])]
+        raw, logits = self.model.run(ssd.letterbox(image_bgr, PALM_INPUT, PALM_RANGE))
+        return ssd.decode(raw[0], ssd.sigmoid(logits[0, :, 0]), self.anchors, PALM_COORD_SCALE, PALM_KEYPOINTS,
+                          MIN_PALM_SCORE, image_bgr.shape[1::-1])
 
 
 def palm_roi(box, keypoints):
     """The square, rotated crop around a palm in which the landmark model finds the whole hand
     (palm_detection_detection_to_roi.pbtxt)."""
     (x0, y0), (x1, y1) = keypoints[PALM_WRIST], keypoints[PALM_MIDDLE_MCP]
-    rotation = _normalize_radians(TARGET_ANGLE - math.atan2(-(y1 - y0), x1 - x0))
+    rotation = ssd.rotation_to((x0, y0), (x1, y1), TARGET_ANGLE)
     width, height = box[2] - box[0], box[3] - box[1]
     return _transform_roi((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, width, height, rotation,
                           PALM_ROI_SCALE, PALM_ROI_SHIFT_Y)
@@ -217,7 +142,7 @@ def landmarks_roi(landmarks):
     wrist = points[0]
     # Partial indices 4, 6, 8 are the index, middle and ring MCP: kIndexFingerPIPJoint etc. in the calculator.
     top = ((points[4] + points[8]) / 2 + points[6]) / 2
-    rotation = _normalize_radians(TARGET_ANGLE - math.atan2(-(top[1] - wrist[1]), top[0] - wrist[0]))
+    rotation = ssd.rotation_to(wrist, top, TARGET_ANGLE)
     centre = (points.min(axis=0) + points.max(axis=0)) / 2
     c, s = math.cos(-rotation), math.sin(-rotation)
     upright = (points - centre) @ np.array([[c, s], [-s, c]])  # rotated by -rotation: the hand points up
@@ -288,8 +213,8 @@ class HandLandmarker:
         """(landmarks (21, 3), presence score, P(handedness label "Left" in a mirrored view)) for one square crop
         `roi` = (cx, cy, side, rotation) (hand_landmark_cpu.pbtxt)."""
         cx, cy, side, rotation = roi
-        tensor, _ = _crop(image_bgr, cx, cy, side, side, rotation, LANDMARK_INPUT, cv2.BORDER_REPLICATE)
-        raw, presence, left, _world = self.model.run(tensor)
+        crop = ssd.crop(image_bgr, cx, cy, side, side, rotation, LANDMARK_INPUT, cv2.BORDER_REPLICATE)
+        raw, presence, left, _world = self.model.run(ssd.to_tensor(crop, 0.0, 1.0))
         points = raw.reshape(21, 3) / LANDMARK_INPUT - np.float32([0.5, 0.5, 0])
         c, s = math.cos(rotation), math.sin(rotation)
         xy = points[:, :2] @ np.float32([[c, s], [-s, c]]) * side + np.float32([cx, cy])
@@ -310,7 +235,7 @@ class HandLandmarker:
             for box, points, _ in self.palms(image)[:self.max_hands]:
                 roi = palm_roi(box, points)
                 # A followed hand replaces the palm detections it overlaps (one that was just lost does not).
-                if all(_iou(_roi_box(roi), _roi_box(t[1])) <= ASSOCIATION_MIN_IOU for t in kept):
+                if all(ssd.iou(_roi_box(roi), _roi_box(t[1])) <= ASSOCIATION_MIN_IOU for t in kept):
                     self._add_hand(image, roi, None, 0.0, 0, mirrored, ids, hands, followed)
         return hands, followed
 
@@ -320,7 +245,7 @@ class HandLandmarker:
         if presence < MIN_PRESENCE:
             return
         next_roi = landmarks_roi(points)
-        if any(_iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
+        if any(ssd.iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
             return  # the same hand twice: a fast hand left its old crop, and a palm detection found it too
         hand_id = next(ids) if hand_id is None else hand_id
         left_sum, frames = left_sum + left, frames + 1

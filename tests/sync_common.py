@@ -20,6 +20,7 @@ EVERYWHERE = ("app.py", "video.py")  # every folder has these
 WHERE_USED = {
     "tflite_model.py": "hand_tracking",  # LiteRT with checked model files
     "hands.py": "hand_tracking",  # MediaPipe hand landmarks
+    "ssd.py": "hand_tracking",  # what MediaPipe's palm and face detectors share (hands.py, face_mesh.py)
     "face_mesh.py": "drowsiness",  # MediaPipe face detection and face mesh
     "finger.py": "digit_recognizer",  # the finger pen of the air-writing tools
     "hand_sprite.py": "digit_recognizer",  # a hand photo that writes: the finger pen's generated clips
