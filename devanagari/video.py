@@ -8,9 +8,11 @@ Cameras and streams are read in a background thread that keeps only the newest f
 camera shows what is in front of it now, not what was there a quarter of a second ago. Files give every frame,
 decoded a few frames ahead in the same kind of thread. An error in the reader thread is raised in the caller's.
 """
+import contextlib
 import glob
 import os
 import queue
+import stat
 import sys
 import threading
 import time
@@ -19,9 +21,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# FFmpeg's own log (a refused stream's "[tcp @ 0x...] Connection refused" line) is read once, when OpenCV first
+# opens a video: off, so that our one-line message is all a user sees. Set it yourself to debug FFmpeg.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 IMAGE_FPS = 30.0  # nominal rate for image sequences, so that "seconds" still mean something
 FILE_READ_AHEAD = 8  # frames decoded ahead of the tool when reading a file (never dropped)
+MAX_CAMERA_INDEX = 2 ** 31 - 1  # cv2.VideoCapture takes a C int
+READABLE = "OpenCV reads 8- and 16-bit images, not 32-bit float ones"  # what cv2.IMREAD_COLOR gives
 
 
 class SourceError(Exception):
@@ -153,7 +161,8 @@ def read_ahead(items, newest_only=False, size=FILE_READ_AHEAD):
 
 
 class ImageSource(Source):
-    """A sorted list of image files; unreadable files are reported and skipped."""
+    """A sorted list of image files; unreadable files are reported and skipped, but a list of which none can be
+    read is an error (SourceError), not a run of 0 frames."""
 
     fps = IMAGE_FPS
 
@@ -164,12 +173,16 @@ class ImageSource(Source):
         self.paths = paths
 
     def _frames(self):
+        read = 0
         for index, path in enumerate(self.paths):
-            image = cv2.imread(path, cv2.IMREAD_COLOR)
+            image = read_image(path)
             if image is None:
                 print(f"warning: cannot read image {path!r}, skipped", file=sys.stderr)
                 continue
+            read += 1
             yield Frame(index, index / self.fps, image, path)
+        if not read:  # open_source found one readable (_readable): it has gone since
+            raise SourceError(f"none of the {len(self.paths)} images could be read")
 
 
 class IterableSource(Source):
@@ -184,41 +197,79 @@ class IterableSource(Source):
             yield Frame(index, index / self.fps, image)
 
 
-def _quiet_capture(spec):
-    """cv2.VideoCapture without OpenCV's multi-line backend warnings: our own message says what went wrong."""
+@contextlib.contextmanager
+def quiet_opencv():
+    """OpenCV's own warnings off (a backend's multi-line complaints): our own message says what went wrong."""
     level = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
-        return cv2.VideoCapture(spec)
+        yield
     finally:
         cv2.utils.logging.setLogLevel(level)
+
+
+def _quiet_capture(spec):
+    with quiet_opencv():
+        return cv2.VideoCapture(spec)
+
+
+def read_image(path):
+    """An image file as 8-bit BGR, or None where OpenCV cannot read it so (e.g. a 32-bit float TIFF). Frames and
+    the check of a single --source image use this one reader, so they agree."""
+    with quiet_opencv():
+        return cv2.imread(str(path), cv2.IMREAD_COLOR)
 
 
 def _is_image(path):
     return path.lower().endswith(IMAGE_EXTENSIONS)
 
 
+def _is_regular_file(path):
+    """A plain file (or a link to one): a FIFO or a device named *.png would block or never end when read."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def image_files(folder):
+    """The image files of a folder, sorted; anything that is not a regular file is left out."""
+    return sorted(path for path in (os.path.join(folder, name) for name in os.listdir(folder))
+                  if _is_image(path) and _is_regular_file(path))
+
+
+def _readable(source):
+    """`source` once one of its images is found readable, before the tool's work: unreadable ones are skipped
+    as the frames come, but a source with none is an error now (it read until its first readable image)."""
+    if not any(read_image(path) is not None for path in source.paths):
+        what = f"image {source.paths[0]!r}" if len(source.paths) == 1 else f"any of the {len(source.paths)} images"
+        raise SourceError(f"cannot read {what} ({READABLE})")
+    return source
+
+
 def open_source(spec, mirror=None):
     """Open `spec` (the --source flag) as a Source; raises SourceError with a message for the user."""
     spec = str(spec)
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():
+        if int(spec) > MAX_CAMERA_INDEX:
+            raise SourceError(f"no camera at index {spec}; use --source FILE to read a video or images")
         return CaptureSource(int(spec), mirror)
     if "://" in spec:
         return CaptureSource(spec, mirror)
     if os.path.isdir(spec):
-        paths = sorted(os.path.join(spec, name) for name in os.listdir(spec) if _is_image(name))
+        paths = image_files(spec)
         if not paths:
             raise SourceError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {spec!r}")
-        return ImageSource(paths, mirror)
+        return _readable(ImageSource(paths, mirror))
+    if os.path.exists(spec) and not _is_regular_file(spec):
+        raise SourceError(f"{spec!r} is not a regular file (a pipe or a device); give a video, image or folder")
     if os.path.isfile(spec):  # before the glob: a file may be called "clip[1].mp4"
         if not _is_image(spec):
             return CaptureSource(spec, mirror)
-        if cv2.imread(spec, cv2.IMREAD_UNCHANGED) is None:  # in a folder it would be skipped; alone it is an error
-            raise SourceError(f"cannot read image {spec!r}")
-        return ImageSource([spec], mirror)
+        return _readable(ImageSource([spec], mirror))
     if any(ch in spec for ch in "*?["):
-        paths = sorted(p for p in glob.glob(spec) if _is_image(p))
+        paths = sorted(p for p in glob.glob(spec) if _is_image(p) and _is_regular_file(p))
         if not paths:
             raise SourceError(f"no images match {spec!r}")
-        return ImageSource(paths, mirror)
+        return _readable(ImageSource(paths, mirror))
     raise SourceError(f"no such file or camera: {spec!r}")

@@ -17,11 +17,15 @@ writing, and `run_main`, which turns user errors into one line and exit code 2.
 This file is identical in every tool folder except for the folder's name (tests/test_common_layer.py).
 """
 import argparse
+import contextlib
+import ctypes
 import json
 import math
 import os
+import shutil
 import signal
 import socket
+import stat
 import sys
 import time
 from pathlib import Path
@@ -29,11 +33,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hand_tracking.video import IterableSource, SourceError, open_source
+from hand_tracking.video import IterableSource, SourceError, open_source, quiet_opencv
 
 TOOL = __name__.split(".")[0]  # the folder's name: what messages and the summary line start with
 QUIT_KEYS = (ord("q"), 27)  # q, Esc
 DEBUG_VARIABLE = "CV_TOOLS_DEBUG"  # set to 1 to see the traceback behind a one-line error
+MIN_FREE_BYTES = 1 << 20  # --output stops with an error when its disk has less room than this: it is full
+SPACE_CHECK_SECONDS = 1.0  # how often --output looks at the room left on its disk
 
 
 class ToolError(Exception):
@@ -88,6 +94,7 @@ positive_int = _strictly_positive(int)
 positive_float = _strictly_positive(float)
 nonneg_int = in_range(int, 0)
 nonneg_float = in_range(float, 0)
+random_seed = in_range(int, 0, 2 ** 31 - 1)  # numpy.random.seed takes < 2**32; scripts add small offsets to it
 
 
 def add_core_args(parser, default_source="0"):
@@ -178,14 +185,62 @@ def new_path(folder, pattern, start=0):
 
 # ----------------------------------------------------------------------------------------------------- display
 def display_available():
-    """False where opencv's GUI would abort the process: Linux without a reachable X or Wayland display."""
+    """False where opencv's GUI would abort the process: on Linux, no X server that lets this client in, and no
+    Wayland session that the GUI can draw on (opencv-python's Qt speaks X only: Wayland needs XWayland)."""
     if not sys.platform.startswith("linux"):
         return True
-    wayland = os.environ.get("WAYLAND_DISPLAY")
-    if wayland and os.path.exists(os.path.join(os.environ.get("XDG_RUNTIME_DIR", ""), wayland)):
-        return True
     display = os.environ.get("DISPLAY")
-    return bool(display) and _x_server_answers(display)
+    if display and _x_server_answers(display) and _x_server_accepts(display):
+        return True
+    wayland = os.environ.get("WAYLAND_DISPLAY")
+    socket_path = os.path.join(os.environ.get("XDG_RUNTIME_DIR", ""), wayland or "")
+    return bool(wayland) and os.path.exists(socket_path) and _gui_speaks_wayland()
+
+
+def _gui_speaks_wayland():
+    """Whether OpenCV's windows can open on Wayland: opencv-python bundles Qt with the xcb platform plugin alone
+    (it aborts without X); a GTK build, or a Qt with its wayland plugin, can."""
+    plugins = os.path.join(os.path.dirname(cv2.__file__), "qt", "plugins", "platforms")
+    if not os.path.isdir(plugins):
+        return True
+    return any("wayland" in name for name in os.listdir(plugins))
+
+
+def _x_server_accepts(display):
+    """Whether the X server at DISPLAY lets this client in (a wrong or missing XAUTHORITY: sudo, ssh, another
+    user's session), asked through libxcb as Qt's xcb plugin asks: where it does not, Qt aborts the process."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return False  # Qt's xcb plugin cannot load without it either
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    with _stderr_silenced():  # libxcb writes the server's refusal ("Authorization required, ...") to fd 2
+        connection = xcb.xcb_connect(display.encode(), None)
+        refused = xcb.xcb_connection_has_error(connection)
+        xcb.xcb_disconnect(connection)
+    return not refused
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """File descriptor 2 points at /dev/null for a moment: a C library's own messages go nowhere."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, AttributeError, ValueError):  # no stderr at all: nothing to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _x_server_answers(display):
@@ -217,14 +272,17 @@ class EventLog:
 
     def __init__(self, path, force=False):
         self.path, self.force, self.file = path, force, None
+        self.stream = path == "-" or (bool(path) and _is_stream(path))  # stdout, /dev/null, a terminal, a pipe
         if path == "-":
+            if sys.stdout is None:  # started with stdout closed: "-" is not a file name to fall back on
+                raise ToolError("--log -: standard output is closed")
             self.file = sys.stdout
-        elif path:
+        elif path and not self.stream:
             check_new(path, force)
 
     def _open(self):
         try:
-            self.file = open(self.path, "w" if self.force else "x", encoding="utf-8")
+            self.file = open(self.path, "w" if self.force or self.stream else "x", encoding="utf-8")
         except FileExistsError:
             raise ToolError(f"{self.path!r} exists; use --force to replace it") from None
         except OSError as e:
@@ -247,6 +305,16 @@ class EventLog:
             self.file.close()
 
 
+def _is_stream(path):
+    """A character device or a pipe (/dev/null, /dev/stderr on a terminal, `<(...)`): written to, not a file
+    that a run could replace."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 def _rounded(value):
     if isinstance(value, float):
         return round(value, 4) if math.isfinite(value) else None  # JSON has no Infinity or NaN
@@ -261,11 +329,13 @@ def _rounded(value):
 
 class FrameWriter:
     """--output: a video (.avi/.mp4) written under a temporary name and renamed when complete, or PNG frames in a
-    folder. Frames of another size than the first are letterboxed to it, never dropped."""
+    folder. Frames of another size than the first are letterboxed to it, never dropped. A full disk stops the run
+    with one error line (cv2.VideoWriter.write itself reports nothing: it only logs a warning for every frame)."""
 
     def __init__(self, path, force=False, fps=30.0):
         self.path, self.fps, self.force = path, fps, force
-        self.video, self.size = None, None
+        self.video, self.size, self.written = None, None, 0
+        self._space_checked = 0.0
         self.is_video = path.lower().endswith((".avi", ".mp4"))
         if self.is_video:
             check_new(path, force)
@@ -293,21 +363,46 @@ class FrameWriter:
         elif (image.shape[1], image.shape[0]) != self.size:
             image = letterbox(image, self.size)
         if not self.is_video:
-            name = os.path.join(self.path, f"frame_{index:06d}.png")
-            if not cv2.imwrite(name, image):
-                raise ToolError(f"cannot write {name!r}")
+            self._write_png(os.path.join(self.path, f"frame_{index:06d}.png"), image)
             return
         if self.video is None:
             fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.lower().endswith(".mp4") else "MJPG"))
             self.video = cv2.VideoWriter(self.partial, fourcc, self.fps, self.size)
             if not self.video.isOpened():
                 raise ToolError(f"cannot write video {self.path!r}")
-        self.video.write(image)
+        with quiet_opencv():  # a failed write logs "Failed to write frame" for each frame; close() says it once
+            self.video.write(image)
+        self.written += 1
+        if time.monotonic() - self._space_checked > SPACE_CHECK_SECONDS:
+            self._space_checked = time.monotonic()
+            if _disk_full(self.partial):
+                raise ToolError(f"cannot write video {self.path!r}: the disk is full")
+
+    @staticmethod
+    def _write_png(name, image):
+        """One frame, encoded here and written by Python: a full disk is an OSError with its reason, where
+        cv2.imwrite prints a `libpng error` line of its own and returns False."""
+        ok, png = cv2.imencode(".png", image)
+        if not ok:
+            raise ToolError(f"cannot encode frame {name!r} as PNG")
+        try:
+            with open(name, "wb") as f:
+                f.write(png.tobytes())
+        except OSError as e:
+            Path(name).unlink(missing_ok=True)
+            raise ToolError(f"cannot write {name!r}: {e.strerror}") from None
 
     def close(self):
+        """Finish the video and give it its name, once it is checked to hold every frame written."""
         if self.video is None:
             return
         self.video.release()
+        self.video = None
+        try:
+            verify_video(self.partial, self.written, self.path)
+        except ToolError:
+            Path(self.partial).unlink(missing_ok=True)
+            raise
         if self.force:
             os.replace(self.partial, self.path)
         else:
@@ -315,6 +410,35 @@ class FrameWriter:
                 _link_new(Path(self.partial), Path(self.path))
             finally:
                 Path(self.partial).unlink(missing_ok=True)
+
+    def discard(self):
+        """After an error: the unfinished video is removed, not left behind under its temporary name."""
+        if self.video is not None:
+            self.video.release()
+            self.video = None
+            Path(self.partial).unlink(missing_ok=True)
+
+
+def verify_video(path, frames, name=None):
+    """ToolError unless the video file `path` holds the `frames` frames written. cv2.VideoWriter.write says
+    nothing when a frame does not reach the disk (full, or over a size limit), so a written video is opened again
+    and counted. One more is fine: a stop signal can land between a frame's write and its count."""
+    with quiet_opencv():
+        capture = cv2.VideoCapture(str(path))
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+        capture.release()
+    if count < frames:
+        raise ToolError(f"cannot write video {str(name or path)!r}: {count} of its {frames} frames reached the "
+                        "disk (is it full?)")
+
+
+def _disk_full(path):
+    """Whether the disk that holds `path` has less than MIN_FREE_BYTES left (False where it cannot tell)."""
+    try:
+        usage = shutil.disk_usage(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return usage.total > 0 and usage.free < MIN_FREE_BYTES
 
 
 def letterbox(image, size):
@@ -337,6 +461,8 @@ class App:
         self.title = window_title or TOOL
         force = getattr(args, "force", False)
         # Output paths are checked before the source opens a camera or the tool loads a model.
+        if args.log and args.output and args.log != "-" and _same_path(args.log, args.output):
+            raise ToolError(f"--output and --log are the same file {args.output!r}; give each its own")
         self.log = EventLog(args.log, force)
         self.writer = FrameWriter(args.output, force) if args.output else None
         if args.source == "synthetic" and synthetic is not None:
@@ -345,8 +471,8 @@ class App:
             self.source = open_source(args.source, args.mirror)
         self.display = not args.no_display
         if self.display and not display_available():
-            print(f"{TOOL}: warning: no display found (DISPLAY is not set or does not answer); "
-                  "running with --no-display", file=sys.stderr)
+            print(f"{TOOL}: warning: no display found (DISPLAY is not set, does not answer or refuses this "
+                  "client); running with --no-display", file=sys.stderr)
             self.display = False
         if self.writer:
             self.writer.fps = self.source.fps
@@ -361,14 +487,18 @@ class App:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        # Ctrl-C and SIGTERM stop a run the way `q` does: everything written so far is kept.
+        # Ctrl-C, SIGTERM and SIGHUP stop a run the way `q` does: everything written so far is kept.
         completed = exc_type is None or issubclass(exc_type, KeyboardInterrupt)
         self.source.close()
-        self.log.close(completed)
-        if self.writer and completed:
-            self.writer.close()
         if self._window_open:
             cv2.destroyAllWindows()
+        try:
+            self.log.close(completed)
+            if self.writer and completed:
+                self.writer.close()
+        finally:
+            if self.writer:
+                self.writer.discard()  # after an error, a half-written video is not left behind
         if completed:  # after an error, its one line is all that is printed
             elapsed = time.monotonic() - self.start
             fps = self.count / elapsed if elapsed > 0 else 0.0
@@ -415,19 +545,51 @@ class App:
         return chr(code) if code != 0xFF else None
 
 
+def _same_path(a, b):
+    """Whether two paths name one file (the same name, a link to it, or a second hard link)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 # ----------------------------------------------------------------------------------------------------- run_main
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (a service manager, `timeout`, `kill`): stops the run like Ctrl-C, so its outputs are finished."""
+    """SIGTERM (a service manager, `timeout`, `kill`) or SIGHUP (the terminal closed): stops the run like Ctrl-C,
+    so its outputs are finished; the exit code is 128 + the signal's number."""
+
+    def __init__(self, signum=signal.SIGTERM):
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _terminate(signum, frame):
-    raise Terminated()
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _stop(signum, frame):
+    """The first signal stops the run; later ones, while its outputs are finished, are ignored: a second Ctrl-C
+    or SIGTERM used to break off the shutdown with a traceback and leave the video unfinished."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, _ignore)  # not SIG_IGN: Python raises OSError for a signal already on its way
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Terminated(signum)
+
+
+def _ignore(signum, frame):
+    pass
 
 
 def run_main(main, argv=None):
     """Call main(argv); user errors become `<tool>: error: message` on stderr and exit code 2. Programming errors
-    keep their traceback; set CV_TOOLS_DEBUG=1 to see one behind a user error too."""
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    keep their traceback; set CV_TOOLS_DEBUG=1 to see one behind a user error too. Ctrl-C, SIGTERM and SIGHUP
+    end it with 130, 143 and 129 (a signal ignored when the run started, as under nohup, stays ignored)."""
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    previous = {number: handler for number, handler in previous.items()
+                if handler in (signal.SIG_DFL, signal.default_int_handler)}  # not one ignored (nohup) or the caller's
+    for number in previous:
+        signal.signal(number, _stop)
+    stopped = False
     try:
         return main(argv) or 0
     except (ToolError, SourceError, ValueError, OSError) as e:
@@ -435,12 +597,17 @@ def run_main(main, argv=None):
             raise
         print(f"{TOOL}: error: {_one_line(e)}", file=sys.stderr)
         return 2
-    except Terminated:
-        return 128 + signal.SIGTERM
+    except Terminated as e:
+        stopped = True
+        return 128 + e.signum
     except KeyboardInterrupt:
+        stopped = True
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            # A stopped process ignores further signals until it has exited (SIG_IGN now: Python puts back the
+            # default for a handler of its own when it shuts down, and SIGTERM's default ends the process).
+            signal.signal(number, signal.SIG_IGN if stopped else handler)
 
 
 def _one_line(error):

@@ -124,6 +124,12 @@ def corpus(tmp_path_factory):
     c["existing_png"] = c["png_folder"] / "frame_000000.png"
     c["dir_png"] = root / "folder.png"
     c["dir_png"].mkdir()
+    c["float_tiff"] = root / "float32.tif"  # readable only with IMREAD_UNCHANGED: the check and the frames disagreed
+    cv2.imwrite(str(c["float_tiff"]), np.random.default_rng(0).random((60, 80, 3)).astype(np.float32))
+    c["unreadable_dir"] = root / "unreadable"  # images by name, none readable: 0 frames used to be exit 0
+    c["unreadable_dir"].mkdir()
+    for name in ("a.png", "b.jpg"):
+        (c["unreadable_dir"] / name).write_bytes(TEXT)
     c["tiny_image"] = root / "tiny.png"
     cv2.imwrite(str(c["tiny_image"]), np.full((1, 1, 3), 200, np.uint8))
     c["gesture_data"] = root / "gesture_data"  # a capture folder with a calibration nobody may replace
@@ -232,10 +238,13 @@ def case(script, args, id=None):
 
 # -------------------------------------------------------------------------------------------------- the cases
 SOURCES = ["--source {missing}", "--source {text_avi}", "--source {empty_dir}", "--source {bad_bracket}",
-           "--source {text_png}", "--source {nofolder}/*.png"]
+           "--source {text_png}", "--source {nofolder}/*.png", "--source {float_tiff}", "--source {unreadable_dir}",
+           "--source {unreadable_dir}/*", "--source=99999999999999999999"]
 OUTPUTS = ["--output {existing_avi}", "--output {existing_mp4}", "--log {existing_log}", "--output {png_folder}",
            "--log {dir_log}", "--output {dir_avi}", "--output {nofolder}/out.avi", "--log {nofolder}/log.jsonl",
-           "--output {readonly}/out.avi", "--log {readonly}/log.jsonl", "--output {existing_log}"]
+           "--output {readonly}/out.avi", "--log {readonly}/log.jsonl", "--output {existing_log}",
+           "--output {root}/same.avi --log {root}/same.avi",  # refused before the work, not after it
+           "--output {root}/same.avi --log {root}/./same.avi"]
 CORE_FLAGS = ["--max-frames 0", "--max-frames -1", "--max-frames nan", "--max-frames 1e9", "--bogus-flag"]
 
 

@@ -166,9 +166,10 @@ def test_a_dead_display_is_not_used(monkeypatch):
     assert not app.display_available()
 
 
-def _run_tool(args, **kwargs):
-    return subprocess.run([sys.executable, "hand_tracking/run.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, **kwargs)
+def _run_tool(args, cwd=ROOT, timeout=120, **kwargs):
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    return subprocess.run([sys.executable, str(ROOT / "hand_tracking/run.py"), *args], cwd=cwd,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout, **kwargs)
 
 
 def test_run_main_makes_every_error_one_line(tmp_path):
@@ -239,3 +240,201 @@ def test_the_log_is_valid_json_for_infinite_values(tmp_path):
     log.close()
     record = json.loads((tmp_path / "events.jsonl").read_text(), parse_constant=lambda c: pytest.fail(c))
     assert record["distance"] is None and record["scores"] == [None, 0.5]
+
+
+# ------------------------------------------------------------------------ issue 20: data loss, hangs and aborts
+def _noise_video(path, frames, size=(160, 120)):
+    """Frames of noise: every frame is large once encoded, so a small size limit is reached within a few."""
+    rng = np.random.default_rng(0)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, size)
+    for _ in range(frames):
+        writer.write(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    writer.release()
+    return path
+
+
+def _file_size_limit(limit):
+    """For preexec_fn: files may not grow past `limit` bytes, as on a full disk (writes fail with EFBIG;
+    Python ignores SIGXFSZ, so the process is not killed)."""
+    import resource
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.parametrize("output", ["out.avi", "out.mp4", "frames"])
+def test_a_full_disk_ends_the_recording_with_one_error_line(tmp_path, output):
+    """cv2.VideoWriter.write reports nothing: a full disk used to give a cut video, exit 0, an OpenCV warning per
+    frame and a summary claiming every frame. PNG frames printed a `libpng error` line before the error."""
+    clip = _noise_video(tmp_path / "in.avi", 60)
+    result = subprocess.run([sys.executable, "hand_tracking/run.py", "--target", "object", "--source", str(clip),
+                             "--no-display", "--output", str(tmp_path / output)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, preexec_fn=_file_size_limit(200_000 if "." in output else 2_000))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr[-3000:]
+    assert lines[0].startswith("hand_tracking: error: cannot write"), lines
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == (["frames", "in.avi"] if output == "frames" else ["in.avi"])  # no cut video, no .partial-*
+
+
+def test_a_disk_that_fills_up_stops_the_video_at_once(tmp_path, monkeypatch):
+    writer = app.FrameWriter(str(tmp_path / "out.avi"))
+    writer.write(np.zeros((48, 64, 3), np.uint8), 0)
+    monkeypatch.setattr(app.shutil, "disk_usage", lambda path: shutil_usage(total=1 << 30, used=1 << 30, free=0))
+    monkeypatch.setattr(app.time, "monotonic", lambda: 1e9)  # the next check is due
+    with pytest.raises(app.ToolError, match="disk is full"):
+        writer.write(np.zeros((48, 64, 3), np.uint8), 1)
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def shutil_usage(**fields):
+    import collections
+    return collections.namedtuple("usage", "total used free")(**fields)
+
+
+def test_a_written_video_is_counted_before_it_takes_its_name(tmp_path):
+    writer = app.FrameWriter(str(tmp_path / "out.mp4"), fps=29.97)
+    for i in range(7):
+        writer.write(np.full((48, 64, 3), 30 * i, np.uint8), i)
+    writer.close()
+    assert cv2.VideoCapture(str(tmp_path / "out.mp4")).get(cv2.CAP_PROP_FRAME_COUNT) == 7
+    _small_video(tmp_path / "three.avi", frames=3)
+    app.verify_video(tmp_path / "three.avi", 3)
+    with pytest.raises(app.ToolError, match="3 of its 4 frames"):
+        app.verify_video(tmp_path / "three.avi", 4)
+
+
+def _start_run(tmp_path, frames=2000, **kwargs):
+    clip = _small_video(tmp_path / "in.avi", frames=frames)
+    out = tmp_path / "out.avi"
+    process = subprocess.Popen([sys.executable, "hand_tracking/run.py", "--target", "object", "--source", str(clip),
+                                "--no-display", "--output", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               **kwargs)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".partial-") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert process.poll() is None, "the run ended before it could be stopped"
+    return process, out
+
+
+def test_sighup_finishes_the_output_video_like_sigterm(tmp_path):
+    """The terminal closed: the recording used to stay a hidden .partial-* file."""
+    process, out = _start_run(tmp_path)
+    process.send_signal(signal.SIGHUP)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGHUP and "Traceback" not in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.avi", "out.avi"]
+    assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT) > 0
+
+
+def test_more_signals_during_the_shutdown_do_not_break_it_off(tmp_path):
+    """A second SIGTERM while the outputs were being finished raised in the middle of it (a traceback)."""
+    process, out = _start_run(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        process.send_signal(signal.SIGTERM if int(time.monotonic() * 1000) % 2 else signal.SIGINT)
+        time.sleep(0.003)
+    _, stderr = process.communicate(timeout=60)
+    # 143, or 130 where a SIGINT of the burst came before Python ran the SIGTERM handler (it runs SIGINT's first)
+    assert process.returncode in (128 + signal.SIGTERM, 128 + signal.SIGINT), stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr and "Error" not in stderr, stderr
+    assert len(stderr.strip().splitlines()) == 1  # the summary line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.avi", "out.avi"]
+
+
+def test_a_fifo_named_like_an_image_is_skipped_not_read(tmp_path):
+    """Reading a FIFO waits for a writer that never comes: the run hung forever."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), np.full((48, 64, 3), 90, np.uint8))
+    os.mkfifo(folder / "b.png")
+    log = tmp_path / "events.jsonl"
+    result = _run_tool(["--target", "object", "--source", str(folder), "--no-display", "--log", str(log)],
+                       timeout=60)
+    assert result.returncode == 0 and "1 frames" in result.stderr, result.stderr
+    result = _run_tool(["--target", "object", "--source", str(folder / "*.png"), "--no-display"], timeout=60)
+    assert result.returncode == 0 and "1 frames" in result.stderr, result.stderr
+    result = _run_tool(["--target", "object", "--source", str(folder / "b.png"), "--no-display"], timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "not a regular file" in result.stderr
+
+
+def test_a_refused_stream_is_one_line(tmp_path):
+    """FFmpeg's own `[tcp @ 0x...] Connection refused` line came before the error."""
+    import socket
+    with socket.socket() as s:  # a port nobody listens on once this socket is closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = _run_tool(["--source", f"http://127.0.0.1:{port}/video.mjpg", "--no-display"])
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("hand_tracking: error: cannot open video")
+
+
+def test_log_to_a_device_or_to_stdout(tmp_path):
+    """/dev/null is not a file to protect; `-` with stdout closed wrote a file named `-`."""
+    clip = _small_video(tmp_path / "in.avi", frames=3)
+    result = _run_tool(["--target", "object", "--source", str(clip), "--no-display", "--log", os.devnull])
+    assert result.returncode == 0, result.stderr
+    result = _run_tool(["--target", "object", "--source", str(clip), "--no-display", "--log", "-"], cwd=tmp_path,
+                       stdout=None, preexec_fn=lambda: os.close(1))
+    assert result.returncode == 2 and "standard output is closed" in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.avi"]
+
+
+def _xauthority(path, number, cookie):
+    """An Xauthority file with one MIT-MAGIC-COOKIE-1 for display :number, any host (FamilyWild)."""
+    def counted(data):
+        return len(data).to_bytes(2, "big") + data
+    path.write_bytes((0xFFFF).to_bytes(2, "big") + counted(b"") + counted(str(number).encode())
+                     + counted(b"MIT-MAGIC-COOKIE-1") + counted(cookie))
+    return path
+
+
+@pytest.fixture
+def guarded_x_server(tmp_path):
+    """An X server that lets in only clients with its cookie: (DISPLAY, the right XAUTHORITY file)."""
+    number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    auth = _xauthority(tmp_path / "xauth", number, os.urandom(16))
+    server = subprocess.Popen(["Xvfb", f":{number}", "-auth", str(auth), "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.05)
+    yield f":{number}", auth
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_an_x_server_that_refuses_the_client_is_not_used(guarded_x_server, tmp_path, monkeypatch, capfd):
+    """DISPLAY set but the wrong XAUTHORITY (sudo, ssh, another user's session): Qt aborted with SIGABRT."""
+    display, auth = guarded_x_server
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.setenv("XAUTHORITY", str(auth))
+    assert app.display_available()
+    monkeypatch.setenv("XAUTHORITY", str(tmp_path / "nobody"))
+    assert not app.display_available()
+    assert capfd.readouterr().err == ""  # libxcb's own complaint is not shown
+    clip = _small_video(tmp_path / "in.avi", frames=3)
+    env = dict(os.environ, DISPLAY=display, XAUTHORITY=str(tmp_path / "nobody"))
+    result = _run_tool(["--target", "object", "--source", str(clip)], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("hand_tracking: warning: no display found")
+
+
+def test_a_wayland_session_without_x_is_not_used_by_a_gui_that_speaks_x_only(tmp_path):
+    """opencv-python's Qt has the xcb platform plugin alone: in a Wayland session without X it aborted."""
+    import socket
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(runtime / "wayland-7"))
+        server.listen()
+        clip = _small_video(tmp_path / "in.avi", frames=3)
+        env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+        env.update(WAYLAND_DISPLAY="wayland-7", XDG_RUNTIME_DIR=str(runtime))
+        result = _run_tool(["--target", "object", "--source", str(clip)], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("hand_tracking: warning: no display found")
