@@ -31,7 +31,7 @@ from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN, face_ear
 from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings
-from facenet.video import IMAGE_EXTENSIONS
+from facenet.video import image_files
 
 TOOL = "facenet"
 MIN_FACE = 80  # pixels: smaller faces make poor enrolment photos
@@ -75,7 +75,7 @@ def image_paths(specs):
     paths = []
     for spec in map(Path, specs):
         if spec.is_dir():
-            paths.extend(sorted(p for p in spec.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS))
+            paths.extend(map(Path, image_files(spec)))  # regular files only: a FIFO named *.jpg would hang
         elif spec.is_file():
             paths.append(spec)
         else:

@@ -587,3 +587,18 @@ def test_two_captures_of_one_gesture_at_once_keep_every_sample(tmp_path):
     files = sorted(p for p in (data / "fist").iterdir() if not p.name.startswith("."))
     assert len(saved) >= 40 and len(set(saved)) == len(saved) == len(files)
     assert all(cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) is not None for p in files)
+
+
+def test_a_fifo_named_like_a_photo_is_skipped_when_enrolling(tmp_path):
+    """Reading a FIFO waits for a writer that never comes: `enroll.py --images FOLDER` hung forever."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(DATA / "facenet" / "obama_1.jpg", photos / "a.jpg")
+    os.mkfifo(photos / "b.jpg")
+    proc = start_script(ROOT / "facenet" / "enroll.py", "--model", "dlib", "--people", tmp_path / "people", "--name",
+                        "Barack", "--images", photos)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "1 photo(s) added" in err, err
