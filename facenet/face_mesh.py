@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facenet import ssd
 from facenet.tflite_model import TFLiteModel
 
 MODELS = Path(__file__).parent / "models"
@@ -80,10 +81,8 @@ class DetectorSpec:
 SHORT_RANGE = DetectorSpec(SHORT_RANGE_MODEL, 128, (8, 16, 16, 16), 2, 0.5)
 FULL_RANGE = DetectorSpec(FULL_RANGE_MODEL, 192, (4,), 1, 0.6)
 # mediapipe/modules/face_detection/face_detection.pbtxt
-ANCHOR_OFFSET = 0.5  # anchor_offset_x/y; fixed_anchor_size: anchors are points, boxes are not scaled by them
 DETECTION_KEYPOINTS = 6  # num_keypoints; box first (x, y, w, h: reverse_output_order), then 6 (x, y) pairs
-SCORE_CLIP = 100.0  # score_clipping_thresh, before the sigmoid
-NMS_MIN_IOU = 0.3  # NonMaxSuppressionCalculator: min_suppression_threshold, IoU, WEIGHTED
+# (anchor offset, score clipping and the WEIGHTED NMS at IoU 0.3 are the palm detector's too: ssd.py)
 DETECTOR_RANGE = (-1.0, 1.0)  # ImageToTensorCalculator: output_tensor_float_range; letterboxed, BORDER_ZERO
 
 # mediapipe/modules/face_landmark/face_detection_front_detection_to_roi.pbtxt
@@ -108,73 +107,6 @@ EXTRA_TURNS = (math.pi / 2, -math.pi / 2, math.pi)  # added to the detection's c
 ASSOCIATION_MIN_IOU = 0.5  # AssociationNormRectCalculator: a tracked face replaces a detection it overlaps
 
 
-def _anchors(spec):
-    """(N, 2) anchor centres in [0, 1] (ssd_anchors_calculator.cc, GenerateAnchors)."""
-    centres, layer = [], 0
-    while layer < len(spec.strides):
-        same = [s for s in spec.strides[layer:] if s == spec.strides[layer]]
-        per_cell = spec.anchors_per_cell * len(same)  # layers with one stride are merged into one grid
-        cells = math.ceil(spec.size / spec.strides[layer])
-        grid = (np.arange(cells, dtype=np.float32) + ANCHOR_OFFSET) / cells
-        y, x = np.meshgrid(grid, grid, indexing="ij")
-        centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], axis=1), per_cell, axis=0))
-        layer += len(same)
-    return np.concatenate(centres)
-
-
-def _normalize_radians(angle):
-    return angle - 2 * math.pi * math.floor((angle + math.pi) / (2 * math.pi))
-
-
-def _crop(image, cx, cy, side, rotation, size, border):
-    """The rotated square as a size x size uint8 BGR image, and the 3x3 matrix from frame to crop
-    (image_to_tensor_converter_opencv.cc: the corners of the rectangle map onto the output's corners through
-    getPerspectiveTransform and warpPerspective; warpAffine gives slightly different pixels)."""
-    corners = cv2.boxPoints(((cx, cy), (side, side), math.degrees(rotation)))
-    target = np.float32([[0, size], [0, 0], [size, 0], [size, size]])
-    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    crop = cv2.warpPerspective(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border,
-                               borderValue=0)
-    return crop, matrix
-
-
-def _to_tensor(crop_bgr, low, high):
-    """uint8 BGR -> (1, h, w, 3) float32 RGB in [low, high] (warping BGR, then swapping channels, equals warping
-    RGB)."""
-    return crop_bgr[None, :, :, ::-1].astype(np.float32) * np.float32((high - low) / 255.0) + np.float32(low)
-
-
-def _iou(a, b):
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _weighted_nms(boxes, keypoints, scores):
-    """MediaPipe's WEIGHTED non-maximum suppression: each kept box is the score-weighted mean of the boxes (and
-    keypoints) that overlap it, with the best one's score. Returns a list of (box, keypoints, score)."""
-    order = list(np.argsort(-scores, kind="stable"))
-    kept = []
-    while order:
-        best = boxes[order[0]]
-        overlaps = [i for i in order if _iou(boxes[i], best) > NMS_MIN_IOU]
-        group = overlaps or order[:1]  # a degenerate box does not even overlap itself
-        weights = scores[group][:, None]
-        kept.append(((boxes[group] * weights).sum(0) / weights.sum(),
-                     (keypoints[group] * weights[:, :, None]).sum(0) / weights.sum(),
-                     float(scores[group[0]])))
-        if not overlaps:  # the calculator stops when nothing was removed
-            break
-        removed = set(overlaps)
-        order = [i for i in order if i not in removed]
-    return kept
-
-
 class FaceDetector:
     """Faces in a whole frame: a list of Detection, in frame pixels, best first.
 
@@ -189,33 +121,13 @@ class FaceDetector:
         self.spec = spec
         self.min_score = spec.min_score if min_score is None else min_score
         self.model = TFLiteModel(spec.path, threads=threads)
-        self.anchors = _anchors(spec)
+        self.anchors = ssd.anchors(spec.size, spec.strides, spec.anchors_per_cell)
 
     def __call__(self, image_bgr):
-        height, width = image_bgr.shape[:2]
-        side = max(width, height)  # the letterbox: the frame padded to a square around its centre
-        crop, _ = _crop(image_bgr, width / 2, height / 2, side, 0.0, self.spec.size, cv2.BORDER_CONSTANT)
-        raw, logits = self.model.run(_to_tensor(crop, *DETECTOR_RANGE))
-        scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0].astype(np.float64), -SCORE_CLIP, SCORE_CLIP)))
-        found = np.flatnonzero(scores >= self.min_score)
-        if found.size == 0:
-            return []
-        raw, anchors, scale = raw[0, found], self.anchors[found], float(self.spec.size)
-        centre = raw[:, 0:2] / scale + anchors
-        half = raw[:, 2:4] / scale / 2
-        boxes = np.concatenate([centre - half, centre + half], axis=1)
-        keypoints = raw[:, 4:4 + 2 * DETECTION_KEYPOINTS].reshape(-1, DETECTION_KEYPOINTS, 2) / scale
-        keypoints = keypoints + anchors[:, None, :]
-        # NMS runs on the letterboxed square (as in the graph); then the square's [0, 1] maps to frame pixels.
-        offset = np.float32([(side - width) / 2, (side - height) / 2])
-        return [Detection(box * side - np.tile(offset, 2), points * side - offset, score)
-                for box, points, score in _weighted_nms(boxes, keypoints, scores[found])]
-
-
-def _rotation(start, end):
-    """DetectionsToRectsCalculator::ComputeRotation with a target angle of 0: the turn that makes start->end
-    horizontal."""
-    return _normalize_radians(-math.atan2(-(end[1] - start[1]), end[0] - start[0]))
+        raw, logits = self.model.run(ssd.letterbox(image_bgr, self.spec.size, DETECTOR_RANGE))
+        found = ssd.decode(raw[0], ssd.sigmoid(logits[0, :, 0]), self.anchors, float(self.spec.size),
+                           DETECTION_KEYPOINTS, self.min_score, image_bgr.shape[1::-1])
+        return [Detection(*detection) for detection in found]
 
 
 def _square_roi(box, rotation, scale):
@@ -228,14 +140,14 @@ def detection_roi(detection):
     """The square, rotated crop around a detected face in which the landmark model finds the whole face
     (face_detection_front_detection_to_roi.pbtxt)."""
     start, end = detection.keypoints[DETECTION_EYES[0]], detection.keypoints[DETECTION_EYES[1]]
-    return _square_roi(detection.box, _rotation(start, end), DETECTION_ROI_SCALE)
+    return _square_roi(detection.box, ssd.rotation_to(start, end, 0.0), DETECTION_ROI_SCALE)
 
 
 def landmarks_roi(landmarks):
     """The crop for the next frame, from this frame's landmarks (face_landmark_landmarks_to_roi.pbtxt)."""
     points = landmarks[:, :2].astype(np.float64)
     box = (*points.min(axis=0), *points.max(axis=0))
-    rotation = _rotation(points[LANDMARK_EYES[0]], points[LANDMARK_EYES[1]])
+    rotation = ssd.rotation_to(points[LANDMARK_EYES[0]], points[LANDMARK_EYES[1]], 0.0)
     return _square_roi(box, rotation, LANDMARK_ROI_SCALE)
 
 
@@ -252,7 +164,7 @@ def _associate(detected, tracked):
     crops = []
     for item in detected + tracked:
         box = roi_box(item[1])
-        crops = [c for c in crops if _iou(roi_box(c[1]), box) <= ASSOCIATION_MIN_IOU] + [item]
+        crops = [c for c in crops if ssd.iou(roi_box(c[1]), box) <= ASSOCIATION_MIN_IOU] + [item]
     return crops
 
 
@@ -303,13 +215,13 @@ class FaceMesh:
         """(landmarks (468, 3), presence score) for one square crop `roi` = (cx, cy, side, rotation)
         (face_landmark_cpu.pbtxt, then LandmarkProjectionCalculator)."""
         cx, cy, side, rotation = roi
-        crop, _ = _crop(image_bgr, cx, cy, side, rotation, LANDMARK_INPUT, cv2.BORDER_REPLICATE)
-        raw, flag = self.model.run(_to_tensor(crop, 0.0, 1.0))
+        crop = ssd.crop(image_bgr, cx, cy, side, side, rotation, LANDMARK_INPUT, cv2.BORDER_REPLICATE)
+        raw, flag = self.model.run(ssd.to_tensor(crop, 0.0, 1.0))
         points = raw.reshape(NUM_LANDMARKS, 3) / LANDMARK_INPUT - np.float32([0.5, 0.5, 0])
         c, s = math.cos(rotation), math.sin(rotation)
         xy = points[:, :2] @ np.float32([[c, s], [-s, c]]) * side + np.float32([cx, cy])
         z = points[:, 2:] * side
-        presence = 1 / (1 + math.exp(-float(np.clip(flag.ravel()[0], -SCORE_CLIP, SCORE_CLIP))))
+        presence = float(ssd.sigmoid(flag.ravel()[0]))
         return np.hstack([xy, z]).astype(np.float32), presence
 
     def _process(self, image, tracked, ids, detect):
@@ -327,7 +239,7 @@ class FaceMesh:
         points, presence = self.landmarks(image, roi)
         if presence < self.min_presence and face_id is None and self.turned_faces:
             # The best of the turns, not the first above the threshold: a crop on its side scores up to 0.7 too.
-            turns = [(*roi[:3], _normalize_radians(roi[3] + turn)) for turn in EXTRA_TURNS]
+            turns = [(*roi[:3], ssd.normalize_radians(roi[3] + turn)) for turn in EXTRA_TURNS]
             (points, presence), roi = max(((self.landmarks(image, r), r) for r in turns), key=lambda t: t[0][1])
         if presence < self.min_presence:
             return
