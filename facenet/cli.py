@@ -7,7 +7,8 @@ DEFAULT_MODEL = "facenet"  # README "Choosing the default model": as accurate as
 def add_model_args(parser):
     """The flags that choose the embedding, the detector and the people folder."""
     parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"facenet, dlib, or a .keras file from train.py (default {DEFAULT_MODEL})")
+                        help=f"facenet, dlib, a .keras file from train.py or a .tflite from export_tflite.py "
+                             f"(default {DEFAULT_MODEL})")
     parser.add_argument("--people", default=str(DEFAULT_PEOPLE), metavar="DIR",
                         help="the people folder, one subfolder of photos per person (default facenet/people)")
     parser.add_argument("--detector", choices=("hog", "mtcnn"), default="hog",

