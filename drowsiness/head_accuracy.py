@@ -26,9 +26,10 @@ import numpy as np
 
 from drowsiness import clips, head_render, headpose
 from drowsiness.app import ArgumentParser, positive_int, run_main
-from drowsiness.face import Face
 from drowsiness.face_mesh import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, FaceMesh
+from drowsiness.mesh_face import MeshTracker
 from drowsiness.monitor import Monitor, Settings
+from drowsiness.run import EAR_FRACTIONS
 
 FOCAL_FACTORS = (0.6, 0.8, 1.0, 1.25, 1.6)  # true focal length / the assumed one: 80 to 35 degree fields of view
 NOD = 30.0       # degrees of the nod in the focal-length table
@@ -37,19 +38,17 @@ TURN = 40.0      # degrees the real clip is turned by, as in issue 18's tilted-h
 
 
 def follow(images, fps, settings=None):
-    """Every image through FaceMesh.track, headpose.py and a Monitor: (poses (n, 3) with NaN where no face,
-    the angle of the line from the right to the left outer eye corner (n,), events [(t, name, fields)] without
-    stats)."""
-    mesh, monitor = FaceMesh(), Monitor(settings or Settings())
+    """Every image through run.py's face tracker (mesh_face.MeshTracker, with the head pose) and a Monitor with
+    run.py's settings for the mesh: (poses (n, 3) with NaN where no face, the angle of the line from the right to
+    the left outer eye corner (n,), events [(t, name, fields)] without stats)."""
+    tracker = MeshTracker()
+    monitor = Monitor(settings or Settings(ear_fraction=EAR_FRACTIONS["mesh"]))
     poses, eye_lines, events = [], [], []
     for i, image in enumerate(images):
         t = i / fps
-        found = mesh.track(image)
-        face = None
-        if found:
-            pose = headpose.head_pose(found[0].landmarks, (image.shape[1], image.shape[0]))
-            face = Face(found[0].id, found[0].landmarks, found[0].box, True, pose)
-            dx, dy = found[0].landmarks[LEFT_EYE_OUTER, :2] - found[0].landmarks[RIGHT_EYE_OUTER, :2]
+        face = tracker.update(image, t)
+        if face is not None:
+            dx, dy = face.landmarks[LEFT_EYE_OUTER, :2] - face.landmarks[RIGHT_EYE_OUTER, :2]
             eye_lines.append(np.degrees(np.arctan2(dy, dx)))
         else:
             eye_lines.append(np.nan)
@@ -119,7 +118,7 @@ def real_report():
           "| longest 20+ deg drop (s) | head-drop alarms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     frames = clips.ping_pong(clips.read_frames(), PASSES)
-    settings = Settings()
+    settings = Settings(ear_fraction=EAR_FRACTIONS["mesh"])
     for name, images in (("upright", frames), (f"turned {TURN:g} deg", [clips.turn(f, TURN) for f in frames])):
         poses, eye_lines, events = follow(images, clips.CARPHONE_FPS, settings)
         found = np.isfinite(poses[:, 0])
