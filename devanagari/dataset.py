@@ -81,7 +81,8 @@ def load_folder(folder, require_all=True):
     images, labels, paths = [], [], []
     for sub in subdirs:
         cls = by_folder(sub.name)
-        files = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        # regular files only: a FIFO named *.png would wait for a writer forever
+        files = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         if not files:
             raise DatasetError(f"{sub}: no images")
         for path in files:

@@ -43,7 +43,7 @@ def load_folder(folder):
         if not sub.is_dir():
             continue
         for path in sorted(sub.iterdir()):
-            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+            if path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():  # a FIFO would hang
                 continue
             image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if image is None:

@@ -30,7 +30,8 @@ def gesture_folders(data_dir):
     subdirs = sorted((d for d in data_dir.iterdir() if d.is_dir()),
                      key=lambda d: (0, int(d.name), "") if d.name.isdigit() else (1, 0, d.name))
     for sub in subdirs:
-        images = sorted((p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=_order_key)
+        images = sorted((p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+                        key=_order_key)  # regular files only: a FIFO named *.png would hang
         if images:
             name = gesture_for_folder(sub.name).name
             if name in folders:

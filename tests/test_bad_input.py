@@ -602,3 +602,35 @@ def test_a_fifo_named_like_a_photo_is_skipped_when_enrolling(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0 and "1 photo(s) added" in err, err
+
+
+def _listing_with_a_fifo(kind, root):
+    """A data folder of `kind` whose one class holds a readable image and a FIFO named like a second one."""
+    folder = {"devanagari": root / "Train" / "digit_0", "digit_recognizer": root / "0",
+              "emojinator": root / "fist"}[kind]
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "0.png"), np.full((32, 32), 255, np.uint8) * np.eye(32, dtype=np.uint8))
+    os.mkfifo(folder / "1.png")
+    return root
+
+
+@pytest.mark.parametrize("kind", ["devanagari", "digit_recognizer", "emojinator"])
+def test_a_fifo_named_like_an_image_in_a_data_folder_is_left_out(kind, tmp_path):
+    """Reading a FIFO waits for a writer that never comes (the alarm ends the wait where it is read)."""
+    from devanagari.dataset import load_folder
+    from digit_recognizer.evaluate import load_folder as load_digits
+    from emojinator.dataset import gesture_folders
+    root = _listing_with_a_fifo(kind, tmp_path / "data")
+    previous = signal.signal(signal.SIGALRM, _too_long)
+    signal.alarm(CASE_SECONDS)
+    try:
+        if kind == "devanagari":
+            images, labels, paths = load_folder(root / "Train", require_all=False)
+        elif kind == "digit_recognizer":
+            images, labels = load_digits(root)
+        else:
+            images = gesture_folders(root)["fist"]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(images) == 1
