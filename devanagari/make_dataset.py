@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_int, run_main
-from devanagari.classes import CLASSES
+from devanagari.classes import CLASSES, FOLDERS
 from devanagari.dataset import write_split
 from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
                               select_families, split_families)
@@ -42,6 +42,9 @@ from devanagari.synth import Augment, Generator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
 MAX_PER_CLASS = 100_000  # images per class and split: 4.6 million PNGs, 60 times DHCD's 1,700 a class
+SPLITS = ("Train", "Val", "Test")
+MARKER = "fonts.json"  # written last into every set; its "command" names this script
+FAMILIES_COLUMNS = ("split", "class", "file", "family", "face")  # families.csv
 
 
 def parse_args(argv=None):
@@ -59,7 +62,8 @@ def parse_args(argv=None):
                    help="comma-separated families to use (default: every Devanagari font found)")
     p.add_argument("--max-faces", type=nonneg_int, default=6, help="faces (weights/widths) used per family")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--force", action="store_true", help="replace a set this script wrote earlier (any other "
+                   "folder is refused)")
     p.add_argument("--list-fonts", action="store_true", help="list the Devanagari families found and exit")
     p.add_argument("--reserved", action="store_true",
                    help=f"render only the reserved families ({RESERVED_FAMILIES}) into Test/: the independent "
@@ -103,19 +107,77 @@ def image_families(root, split, paths):
     if not table.is_file():
         raise ToolError(f"{table} not found: a set written by make_dataset.py has it")
     with open(table, newline="", encoding="utf-8") as f:
-        family = {(r["class"], r["file"]): r["family"] for r in csv.DictReader(f) if r["split"] == split}
+        reader = csv.DictReader(f)
+        missing = [c for c in ("split", "class", "file", "family") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ToolError(f"{table} has no column {', '.join(missing)} (make_dataset.py writes "
+                            f"{','.join(FAMILIES_COLUMNS)})")
+        family = {(r["class"], r["file"]): r["family"] for r in reader if r["split"] == split}
     try:
         return np.asarray([family[(Path(p).parent.name, Path(p).name)] for p in paths])
     except KeyError as exc:
         raise ToolError(f"{table} does not list {split} image {exc.args[0]}") from None
 
 
+def files_of_a_set(folder):
+    """Every file and folder of the set this script wrote at `folder`, each folder after its content; ToolError
+    for a folder that is not such a set (no fonts.json of ours) or that holds anything else: --force replaces a
+    set of ours, never a folder of the user's (a real DHCD download has the same Train/<class>/<n>.png layout)."""
+    folder = Path(folder)
+    entries = []
+    if not any(folder.iterdir()):
+        return entries
+    try:
+        ours = json.loads((folder / MARKER).read_text(encoding="utf-8"))["command"].startswith(
+            "python devanagari/make_dataset.py")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        ours = False
+    if not ours:
+        raise ToolError(f"{folder} is not a set written by make_dataset.py (no {MARKER} of its own); --force "
+                        "replaces only such a set: give a new --out")
+    for entry in folder.iterdir():
+        if entry.name in (MARKER, "families.csv") and _plain(entry, file=True):
+            entries.append(entry)
+        elif entry.name in SPLITS and _plain(entry, file=False):
+            for sub in entry.iterdir():
+                _check_own(folder, sub, sub.name in FOLDERS and _plain(sub, file=False))
+                for path in sub.iterdir():
+                    _check_own(folder, path, path.suffix == ".png" and path.stem.isdigit() and _plain(path, True))
+                    entries.append(path)
+                entries.append(sub)
+            entries.append(entry)
+        else:
+            _check_own(folder, entry, False)
+    return entries
+
+
+def _plain(path, file):
+    """A real file (or folder), not a link to one elsewhere."""
+    return not path.is_symlink() and (path.is_file() if file else path.is_dir())
+
+
+def _check_own(folder, path, ours):
+    if not ours:
+        raise ToolError(f"{folder} holds {path.relative_to(folder)}, which make_dataset.py did not write; --force "
+                        "replaces only a set of its own: move it or give a new --out")
+
+
+def remove_set(folder):
+    """Remove a set of ours file by file (checked again first): what appeared in it since is never removed."""
+    for path in files_of_a_set(folder):
+        path.rmdir() if path.is_dir() else path.unlink()
+    folder.rmdir()
+
+
 def main(argv=None):
     args = parse_args(argv)
+    args.out = Path(os.path.abspath(args.out))  # "sets/.." names the parent itself
     if not args.list_fonts and args.out.is_file():
         raise ToolError(f"{args.out} is a file, not a folder")
-    if not args.list_fonts and args.out.exists() and not args.force:  # even empty: it was not this run's
-        raise ToolError(f"{args.out} exists (use --force to replace it)")
+    if not args.list_fonts and args.out.exists():
+        if not args.force:  # even empty: it was not this run's
+            raise ToolError(f"{args.out} exists (use --force to replace it)")
+        files_of_a_set(args.out)  # before the work: --force replaces only a set this script wrote
     per_class = [args.test_per_class] if args.reserved else [args.train_per_class, args.val_per_class,
                                                               args.test_per_class]
     if not args.list_fonts and not any(per_class):
@@ -164,14 +226,18 @@ def main(argv=None):
             }
             print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
                   file=sys.stderr)
-        (tmp / "fonts.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         with open(tmp / "families.csv", "w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows([("split", "class", "file", "family", "face")] + rows)
+            csv.writer(f).writerows([FAMILIES_COLUMNS] + rows)
+        (tmp / MARKER).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
     except BaseException:  # an error, Ctrl-C or SIGTERM: nothing half-written stays behind
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if args.out.exists():
-        shutil.rmtree(args.out)
+        try:
+            remove_set(args.out)
+        except (ToolError, OSError):
+            shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder, named for this process
+            raise
     tmp.rename(args.out)
     print(f"devanagari: wrote {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
 

@@ -130,6 +130,12 @@ def corpus(tmp_path_factory):
     c["unreadable_dir"].mkdir()
     for name in ("a.png", "b.jpg"):
         (c["unreadable_dir"] / name).write_bytes(TEXT)
+    c["thesis"] = root / "thesis"  # a folder of the user's: make_dataset.py --force deleted it whole
+    c["thesis"].mkdir()
+    (c["thesis"] / "thesis.tex").write_bytes(b"\\documentclass{article} a precious thesis")
+    c["dhcd_copy"] = root / "dhcd"  # the real DHCD's layout, so make_dataset.py's own but for its fonts.json
+    (c["dhcd_copy"] / "Train" / "digit_0").mkdir(parents=True)
+    cv2.imwrite(str(c["dhcd_copy"] / "Train" / "digit_0" / "1.png"), np.zeros((32, 32), np.uint8))
     c["tiny_image"] = root / "tiny.png"
     cv2.imwrite(str(c["tiny_image"]), np.full((1, 1, 3), 200, np.uint8))
     c["gesture_data"] = root / "gesture_data"  # a capture folder with a calibration nobody may replace
@@ -378,6 +384,8 @@ DIGITS = run_cases("digit_recognizer/run.py", "--no-display --max-frames 2", [
         "--model softmax --data {binary_csv}", "--model softmax --out {text_avi}",
         "--model softmax --out {digit_out}", "--model softmax --out {readonly}")]
 
+TINY_SET = "--train-per-class 1 --val-per-class 0 --test-per-class 0 --families Kalam --test-families '' " \
+           "--val-families ''"  # a set made in a second
 DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
     "--model {missing}", "--model {notzip_keras}", "--model {empty_dir}", "--model {text_avi}", "--gone nan",
     "--gone -1", "--thickness 100000", "--thickness 0", "--thickness nan", "--min-area 0", "--min-area -3",
@@ -395,7 +403,8 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
         "--out {root}/ds --train-per-class -1", "--out {root}/ds --val-per-class nan",
         "--out {root}/ds --test-per-class 100000000000", "--out {root}/ds --max-faces 0",
         "--out {root}/ds --families bogus", "--out {root}/ds --test-families ,,,",
-        "--out {root}/ds --val-families ,,,", "--out {root}/ds --seed nan")] + [
+        "--out {root}/ds --val-families ,,,", "--out {root}/ds --seed nan",
+        *[f"--out {out} --force {TINY_SET}" for out in ("{thesis}", "{thesis}/..", "{dhcd_copy}")])] + [
     case("devanagari/pen_eval.py", flags) for flags in (
         "--families bogus", "--families ,,,", "--model {missing}", "--model {notzip_keras}")] + [
     case("devanagari/train.py", flags) for flags in (

@@ -179,6 +179,14 @@ def test_make_dataset_writes_the_official_layout(tmp_path):
     assert {r.split(",")[3] for r in rows[1:93]} == {"Noto Sans Devanagari"}
     again = run_script(MAKE, "--out", out, "--test-families", "Kalam", "--val-families", "", check=False)
     assert again.returncode == 2 and "exists" in again.stderr  # never overwritten without --force
+    tiny = ("--train-per-class", 1, "--val-per-class", 0, "--test-per-class", 0, "--test-families", "",
+            "--val-families", "", "--families", "Kalam")
+    run_script(MAKE, "--out", out, "--force", *tiny)  # --force replaces a set of its own
+    assert len(dataset.load(out, "Train")[1]) == 46 and not (out / "Test").exists()
+    (out / "Train" / "notes.txt").write_text("the user's notes")  # ... but not one a person has added to
+    again = run_script(MAKE, "--out", out / "Train" / "..", "--force", *tiny, check=False)
+    assert again.returncode == 2 and "Train/notes.txt, which make_dataset.py did not write" in again.stderr
+    assert (out / "Train" / "notes.txt").read_text() == "the user's notes" and (out / "fonts.json").is_file()
     bad = run_script(MAKE, "--out", tmp_path / "x", "--test-families", "Comic Sans", check=False)
     assert bad.returncode == 2 and bad.stderr.startswith("devanagari: error: unknown font families")
 

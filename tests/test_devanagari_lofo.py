@@ -61,3 +61,11 @@ def test_active_clock_does_not_count_a_pause():
     clock._last -= 120  # as if the process had been stopped (SIGSTOP) for two minutes since the last tick
     assert clock.seconds() < ActiveClock.PAUSE_GAP
     assert clock.stop() < ActiveClock.PAUSE_GAP
+
+
+def test_a_families_table_with_other_columns_is_one_error(tmp_path):
+    """families.csv of another layout (a table of one's own under that name) used to raise KeyError: 'split'."""
+    from devanagari.make_dataset import image_families
+    (tmp_path / "families.csv").write_text("name,notes\nKalam,handwriting\n", encoding="utf-8")
+    with pytest.raises(ToolError, match="has no column split, class, file, family"):
+        image_families(tmp_path, "Train", [str(tmp_path / "Train" / "digit_0" / "0.png")])
