@@ -27,7 +27,8 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_float, nonneg_int, positive_int, run_main
+from devanagari.app import (ArgumentParser, ToolError, in_range, nonneg_float, nonneg_int, positive_int,
+                            random_seed, run_main)
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
 from devanagari.report import check_report, confused_lines, family_lines, per_family_accuracy, summary, write_json
@@ -50,7 +51,7 @@ def parse_args(argv=None):
                    "(0: all)")
     p.add_argument("--batch-size", type=positive_int, default=128)
     p.add_argument("--max-minutes", type=nonneg_float, default=0, help="per run, as train.py --max-minutes")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=random_seed, default=0)
     p.add_argument("--out", type=Path, default=RESULTS / "lofo.json", help="JSON report")
     p.add_argument("--force", action="store_true", help="replace a file at --out that is not a lofo.py report")
     return p.parse_args(argv)

@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_int, run_main
+from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_int, random_seed, run_main
 from devanagari.classes import CLASSES, FOLDERS
 from devanagari.dataset import write_split
 from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
@@ -61,7 +61,7 @@ def parse_args(argv=None):
     p.add_argument("--families", type=family_list,
                    help="comma-separated families to use (default: every Devanagari font found)")
     p.add_argument("--max-faces", type=nonneg_int, default=6, help="faces (weights/widths) used per family")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=random_seed, default=0)
     p.add_argument("--force", action="store_true", help="replace a set this script wrote earlier (any other "
                    "folder is refused)")
     p.add_argument("--list-fonts", action="store_true", help="list the Devanagari families found and exit")

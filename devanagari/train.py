@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
-                            positive_float, positive_int, run_main, write_atomic)
+                            positive_float, positive_int, random_seed, run_main, write_atomic)
 from devanagari.classes import NUM_CLASSES
 from devanagari.classifier import DEFAULT_MODEL, export_tflite, load_model, tflite_path
 from devanagari.dataset import DatasetError, find_split, load
@@ -54,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--per-epoch", type=positive_int, default=23000, help="--synthetic: characters per epoch")
     p.add_argument("--max-minutes", type=nonneg_float, default=0, help="stop after the epoch that passes this many "
                    "minutes of running time (a stopped process's pause not counted; 0: no limit)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=random_seed, default=0)
     args = p.parse_args(argv)
     if args.out.suffix != ".keras":
         p.error("--out must end in .keras")

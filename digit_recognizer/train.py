@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digit_recognizer.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int,
-                                  run_main, write_atomic)
+                                  random_seed, run_main, write_atomic)
 from digit_recognizer.augment import random_affine
 from digit_recognizer.metrics import (confusion_matrix, save_confusion_png, save_learning_curves_png,
                                       write_json)
@@ -150,7 +150,7 @@ def parse_args(argv=None):
     parser.add_argument("--l2", type=nonneg_float, help="L2 penalty on the weights (NumPy models)")
     parser.add_argument("--augment", type=nonneg_float,
                         help="augmentation strength, 0 = train on the images as they are")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=random_seed, default=0)
     parser.add_argument("--val-size", type=positive_int, default=5000, help="last N training images held out")
     parser.add_argument("--limit", type=in_range(int, 2), help="use only the first N training images (quick tests)")
     parser.add_argument("--data", help="Keras-layout MNIST .npz (default: the shipped data/mnist.npz)")

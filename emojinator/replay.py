@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, FrameWriter, positive_int, run_main
+from emojinator.app import ArgumentParser, FrameWriter, positive_int, random_seed, run_main
 from emojinator.dataset import SPLITS, load_split
 from emojinator.model import DEFAULT_MODEL_DIR, read_labels
 from emojinator.synthetic import REGION, clip, silhouette_mask, write_clip
@@ -90,7 +90,7 @@ def main(argv=None):
     parser.add_argument("--smooth", type=positive_int, default=5, help="run.py --smooth, also frames skipped")
     parser.add_argument("--output", metavar="DIR", help="also keep run.py's annotated frames (PNG) here")
     parser.add_argument("--force", action="store_true", help="replace frames already in --output")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=random_seed, default=0)
     args = parser.parse_args(argv)
     if args.output:
         FrameWriter(args.output, args.force)  # refused now, not after the clip is made (run.py checks it again)

@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from emojinator.app import ArgumentParser, in_range, nonneg_int, positive_int, run_main, write_atomic
+from emojinator.app import ArgumentParser, in_range, nonneg_int, positive_int, random_seed, run_main, write_atomic
 from emojinator.augment import augment, none_samples
 from emojinator.dataset import load_split
 from emojinator.gestures import NONE
@@ -64,7 +64,7 @@ def parse_args(argv=None):
     parser.add_argument("--width", type=positive_int, default=16, help="filters of the first conv layer")
     parser.add_argument("--blocks", type=positive_int, default=5, help="capture-order blocks per gesture")
     parser.add_argument("--gap", type=int, default=10, help="frames dropped at each block boundary")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=random_seed, default=0)
     parser.add_argument("--threads", type=nonneg_int, default=0, help="TensorFlow threads (0: all cores)")
     args = parser.parse_args(argv)
     landmarks = args.mode == "landmarks"

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from hand_tracking import colors, synthetic
-from hand_tracking.app import ArgumentParser, ToolError, in_range, positive_int, run_main
+from hand_tracking.app import ArgumentParser, ToolError, in_range, positive_int, random_seed, run_main
 from hand_tracking.detect import ColourLocator, Detection
 from hand_tracking.hands import DEFAULT_THREADS, HandLandmarker
 from hand_tracking.tracker import KalmanTracker
@@ -311,7 +311,7 @@ def main(argv=None):
     parser.add_argument("--frames", type=in_range(int, 20, 100000), default=300, help="object clip length")
     parser.add_argument("--hand-frames", type=in_range(int, 10, 100000), default=150, help="hand clip length")
     parser.add_argument("--repeat", type=positive_int, default=5, help="passes; the best time counts")
-    parser.add_argument("--seed", type=int, default=0, help="the generated clips' seed")
+    parser.add_argument("--seed", type=random_seed, default=0, help="the generated clips' seed")
     parser.add_argument("--mediapipe-python", default=MEDIAPIPE_PYTHON, metavar="PATH",
                         help=f"python of the venv with mediapipe (default {MEDIAPIPE_PYTHON})")
     parser.add_argument("--one-core", action="store_true",

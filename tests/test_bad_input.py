@@ -340,6 +340,7 @@ FACENET_OTHERS = [
 
 OWN_CASES = DROWSINESS_RUN + DROWSINESS_OTHERS + FACENET_RUN + FACENET_OTHERS
 
+SEEDS = ["--seed -1", "--seed 1180591620717411303424"]  # 2**70: refused when parsed, not after TensorFlow's lines
 HSV_AND_PROFILE = ["--color bogus", "--hsv 1 2 3", "--hsv 0 0 0 999 999 999", "--hsv -5 0 0 10 255 255",
                    "--hsv a b c d e f", "--profile {missing}", "--profile {bad_json}", "--profile {empty_json}",
                    "--profile {list_json}", "--profile {binary_csv}", "--save-profile {dir_json}",
@@ -349,7 +350,7 @@ HAND_TRACKING = run_cases("hand_tracking/run.py", "--no-display --max-frames 2",
     "--point 99", "--max-hands 0", "--max-hands 100000", *[f"--target object {f}" for f in HSV_AND_PROFILE]]) + [
     case("hand_tracking/benchmark.py", flags) for flags in (
         "--frames 0", "--frames 5", "--frames nan", "--hand-frames 0", "--repeat 0", "--repeat -1", "--part bogus",
-        "--seed nan", "--part accuracy", "--part accuracy --reference {missing}",
+        "--seed nan", *SEEDS, "--part accuracy", "--part accuracy --reference {missing}",
         "--part accuracy --reference {bad_json}", "--part accuracy --reference {empty_json}",
         "--part accuracy --reference {list_json}")] + [
     case("hand_tracking/mediapipe_reference.py", flags) for flags in (
@@ -382,7 +383,8 @@ DIGITS = run_cases("digit_recognizer/run.py", "--no-display --max-frames 2", [
         "--model softmax --data {missing}", "--model softmax --data {truncated_npz}",
         "--model softmax --data {empty_npz}", "--model softmax --data {text_npz}",
         "--model softmax --data {binary_csv}", "--model softmax --out {text_avi}",
-        "--model softmax --out {digit_out}", "--model softmax --out {readonly}")]
+        "--model softmax --out {digit_out}", "--model softmax --out {readonly}",
+        *[f"--model softmax {seed}" for seed in SEEDS])]
 
 TINY_SET = "--train-per-class 1 --val-per-class 0 --test-per-class 0 --families Kalam --test-families '' " \
            "--val-families ''"  # a set made in a second
@@ -404,6 +406,7 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
         "--out {root}/ds --test-per-class 100000000000", "--out {root}/ds --max-faces 0",
         "--out {root}/ds --families bogus", "--out {root}/ds --test-families ,,,",
         "--out {root}/ds --val-families ,,,", "--out {root}/ds --seed nan",
+        *[f"--out {{root}}/ds {seed}" for seed in SEEDS],
         *[f"--out {out} --force {TINY_SET}" for out in ("{thesis}", "{thesis}/..", "{dhcd_copy}")])] + [
     case("devanagari/pen_eval.py", flags) for flags in (
         "--families bogus", "--families ,,,", "--model {missing}", "--model {notzip_keras}")] + [
@@ -415,7 +418,8 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
         *[f"--synthetic --out {{root}}/d.keras {flag}" for flag in (
             "--epochs 0", "--batch-size 0", "--width 0", "--width 100000", "--lr nan", "--lr -1",
             "--val-fraction 1.5", "--max-per-class -1", "--per-epoch 0", "--max-minutes -1",
-            "--max-minutes nan")])]
+            "--max-minutes nan", *SEEDS)])] + [
+    case("devanagari/lofo.py", f"--data {{empty_dir}} --out {{root}}/lofo.json {seed}") for seed in SEEDS]
 
 EMOJINATOR = run_cases("emojinator/run.py", "--no-display --max-frames 2", [
     "--model {missing}", "--model {empty_dir}", "--model {text_avi}", "--model {emoji_badlabels}",
@@ -456,14 +460,15 @@ EMOJINATOR = run_cases("emojinator/run.py", "--no-display --max-frames 2", [
         "", "--data {missing}", "--data {empty_dir}", "--data {mixed_gestures} --per-gesture 0",
         "--data {mixed_gestures} --hold 0", "--data {mixed_gestures} --gap -1", "--data {mixed_gestures} --smooth 0",
         "--data {mixed_gestures} --output {png_folder}", "--data {mixed_gestures} --model {missing}",
-        "--data {mixed_gestures} --split bogus", "--data {mixed_gestures} --seed nan")] + [
+        "--data {mixed_gestures} --split bogus", "--data {mixed_gestures} --seed nan",
+        *[f"--data {{mixed_gestures}} {seed}" for seed in SEEDS])] + [
     case("emojinator/train.py", flags) for flags in (
         "--data {missing} --out {root}/e", "--data {empty_dir} --out {root}/e", "--data {text_avi} --out {root}/e",
         "--data {mixed_gestures} --out {emoji_out}", "--data {mixed_gestures} --out {text_avi}",
         "--data {mixed_gestures} --out {readonly}/e", "--data {mixed_gestures}",  # the shipped model stays
         *[f"--data {{mixed_gestures}} --out {{root}}/e {flag}" for flag in (
             "--lr nan", "--lr -1", "--gap -1", "--threads -1", "--threads nan", "--epochs 0", "--batch 0",
-            "--width 0", "--blocks 0", "--seed nan")])]
+            "--width 0", "--blocks 0", "--seed nan", *SEEDS)])]
 
 OTHER_CASES = HAND_TRACKING + DIGITS + DEVANAGARI + EMOJINATOR
 
