@@ -131,8 +131,8 @@ def load_csv(path):
                 pixels = np.asarray([float(row[i]) for i in pixel_cols])
             except ValueError:
                 raise DatasetError(f"{path}:{row_number}: non-numeric pixel value") from None
-            if pixels.min() < 0 or pixels.max() > 255:
-                raise DatasetError(f"{path}:{row_number}: pixel values must lie in 0-255")
+            if not (np.isfinite(pixels).all() and pixels.min() >= 0 and pixels.max() <= 255):  # nan compares False
+                raise DatasetError(f"{path}:{row_number}: pixel values must be numbers in 0-255")
             images.append(pixels.reshape(SIZE, SIZE).astype(np.uint8))
             labels.append(_csv_label(row[label_col], row_number, path))
     if not images:

@@ -136,6 +136,9 @@ def corpus(tmp_path_factory):
     c["dhcd_copy"] = root / "dhcd"  # the real DHCD's layout, so make_dataset.py's own but for its fonts.json
     (c["dhcd_copy"] / "Train" / "digit_0").mkdir(parents=True)
     cv2.imwrite(str(c["dhcd_copy"] / "Train" / "digit_0" / "1.png"), np.zeros((32, 32), np.uint8))
+    c["nan_csv"] = root / "nan.csv"  # a DHCD CSV export whose pixels are `nan`: read as black images, exit 0
+    c["nan_csv"].write_text(",".join([f"pixel_{i:04d}" for i in range(1024)] + ["character"]) + "\n"
+                            + ",".join(["nan"] * 1024 + ["digit_0"]) + "\n")
     c["tiny_image"] = root / "tiny.png"
     cv2.imwrite(str(c["tiny_image"]), np.full((1, 1, 3), 200, np.uint8))
     c["gesture_data"] = root / "gesture_data"  # a capture folder with a calibration nobody may replace
@@ -398,7 +401,8 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
         "", "--data {missing}", "--data {binary_csv}", "--data {text_csv}", "--data {empty_dir}",
         "--data {empty_file}", "--data {binary_csv} --top -1", "--data {binary_csv} --top nan",
         "--data {binary_csv} --model {missing}", "--data {binary_csv} --confusion {existing_png}",
-        "--data {binary_csv} --confusion {dir_png}", "--data {binary_csv} --confusion {nofolder}/c.png")] + [
+        "--data {binary_csv} --confusion {dir_png}", "--data {binary_csv} --confusion {nofolder}/c.png",
+        "--data {nan_csv}")] + [
     case("devanagari/make_dataset.py", flags) for flags in (
         "--out {empty_dir}", "--out {text_avi}", "--out {readonly}/ds",
         "--out {root}/ds --train-per-class 0 --val-per-class 0 --test-per-class 0",  # one 0 skips a split: valid
@@ -413,6 +417,7 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
     case("devanagari/train.py", flags) for flags in (
         "", "--data {missing} --out {root}/d.keras", "--data {binary_csv} --out {root}/d.keras",
         "--data {text_csv} --out {root}/d.keras", "--data {empty_dir} --out {root}/d.keras",
+        "--data {nan_csv} --out {root}/d.keras",
         "--synthetic --out {existing_keras}", "--synthetic --out {dir_keras}",
         "--synthetic --out {readonly}/d.keras",
         *[f"--synthetic --out {{root}}/d.keras {flag}" for flag in (
