@@ -14,9 +14,27 @@ shot, turned 90 and 180 degrees, mirrored and at 40 % size): the pointing index 
 The thumb is ignored: people point with it tucked in or sticking out.
 
 The pen state has hysteresis, so a finger near a threshold does not make the stroke flicker on and off: the pen
-goes down on the strict thresholds (`*_DOWN`) and stays down on the loose ones (`*_HOLD`). A hand cut by the
-frame's edge never writes: the landmark model guesses the part it cannot see (a half-curled hand coming into the
-picture from below read as pointing in the generated clips), so the palm must lie inside the frame.
+goes down on the strict thresholds (`*_DOWN`) and stays down on the loose ones (`*_HOLD`).
+
+A hand cut by the frame's edge writes too: a hand near the camera, or writing in the lower half of the picture, has
+its wrist and part of its palm out of sight. The landmark model guesses what it cannot see, and its guesses go
+wrong in three ways, each with its own guard. Measured with hands.py on the clips of hand_clip.py (MNIST test
+digits 0-19 written by the pointing photo at 1, 1.5 and 2 times its size, at the top, middle and bottom of the
+frame; digits 0-9 traced by the half-curled photo the same way):
+- a half-curled index entering from below reads as straight: 0.90-0.97 in the 74 frames where it read as pointing
+  with the palm cut, while the pointing index measured >= 0.988 in 99 % of 3,812 such frames. While the palm is
+  cut (a palm landmark within EDGE_MARGIN of the edge, or beyond it) the pen goes down only on an index at least
+  CUT_EXTENDED_DOWN straight;
+- for a frame or two, while the hand changes shape or when the model misplaces the finger, a hand that does not
+  point reads as pointing, or the fingertip lands far from the finger: the pose must be seen in DOWN_FRAMES frames
+  in a row before the pen goes down, and a fingertip faster than JUMP_SPEED lifts it;
+- a folded little finger at the frame's edge reads as straight (the only misread finger in 232 of the 1,477 writing
+  frames at twice the size, at the top): the middle finger must be folded, and one of the ring and little fingers.
+The pen used to lift whenever the palm was cut; that lifted it in the lower half of the picture for a hand of the
+usual size and everywhere for a hand at twice the size. A hand whose knuckles leave the picture is not followed at
+all (the palm detector does not find it and the landmark model's presence score falls below its threshold), so
+no rule here can write with it.
+
 The fingertip is smoothed with a One Euro filter (below): the landmark model's jitter of a pixel or two would
 otherwise show as a wobbly stroke, and a plain moving average would make fast strokes lag.
 """
@@ -34,7 +52,12 @@ EXTENDED_HOLD = 0.85  # ... and keeps it down while straighter than this (~37 de
 FOLDED_DOWN = 0.65  # middle, ring and little finger curled below this put the pen down (curled: <= 0.52) ...
 FOLDED_HOLD = 0.75  # ... and keep it down while below this; an open hand or a V (about 1.0) lifts it
 PALM = (0, 1, 5, 9, 13, 17)  # wrist, thumb CMC and the four finger MCPs
-EDGE_MARGIN = 0.25  # the palm this far inside the frame, in palm lengths (wrist to middle MCP): 20-25 px in the clips
+EDGE_MARGIN = 0.25  # the palm is cut: a palm landmark nearer the edge than this many palm lengths (wrist-middle MCP)
+CUT_EXTENDED_DOWN = 0.97  # ... then the index this straight puts the pen down. On the clips 0.96-0.985 refused
+# every half-curled hand and kept every digit; 0.95 let a half-curled hand write
+DOWN_FRAMES = 2  # frames in a row the hand must point before the pen goes down (with 1 a half-curled hand wrote)
+JUMP_SPEED = 9.0  # index lengths per second (0.3 a frame at 30 fps): a fingertip faster than this is a misread;
+# at twice the size 17 of digits 0-19 read right with it, 15 without
 
 # One Euro filter (Casiez, Roussel and Vogel, CHI 2012): the cut-off frequency rises with the speed, so a slow or
 # still fingertip is smoothed hard (landmark jitter) and a fast one follows with little lag. Chosen on the
@@ -55,7 +78,8 @@ def straightness(landmarks, finger):
 
 
 def palm_in_view(landmarks, shape):
-    """True when the palm's landmarks lie inside an image of `shape`, EDGE_MARGIN palm lengths from its edges."""
+    """True when the palm's landmarks lie inside an image of `shape`, EDGE_MARGIN palm lengths from its edges;
+    False when the hand is cut by the frame's edge."""
     points = np.asarray(landmarks, np.float64)[:, :2]
     margin = EDGE_MARGIN * float(np.linalg.norm(points[9] - points[0]))
     palm = points[list(PALM)]
@@ -63,12 +87,21 @@ def palm_in_view(landmarks, shape):
                 and (palm[:, 1] <= shape[0] - margin).all())
 
 
-def is_pointing(landmarks, holding=False):
-    """True when the index is extended and the middle, ring and little fingers are folded; `holding` (the pen is
-    already down) uses the looser thresholds."""
+def is_pointing(landmarks, holding=False, palm_cut=False):
+    """True when the index is extended and the middle finger and one of the ring and little fingers are folded;
+    `holding` (the pen is already down) uses the looser thresholds, `palm_cut` (a hand cut by the frame's edge,
+    the pen up) the stricter CUT_EXTENDED_DOWN for the index."""
     extended, folded = (EXTENDED_HOLD, FOLDED_HOLD) if holding else (EXTENDED_DOWN, FOLDED_DOWN)
-    return (straightness(landmarks, INDEX) >= extended
-            and all(straightness(landmarks, finger) < folded for finger in OTHERS))
+    if palm_cut and not holding:
+        extended = CUT_EXTENDED_DOWN
+    middle, ring, little = (straightness(landmarks, finger) < folded for finger in OTHERS)
+    return straightness(landmarks, INDEX) >= extended and middle and (ring or little)
+
+
+def index_length(landmarks):
+    """The index finger's length in the image: its three bones (MCP-PIP-DIP-tip) in x and y, in pixels."""
+    points = np.asarray(landmarks, np.float64)[list(INDEX), :2]
+    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
 
 
 class OneEuroFilter:
@@ -110,6 +143,8 @@ class FingerPen:
         self.hands = landmarker or HandLandmarker(max_hands=1)  # one writing hand: the palm detector runs only
         self.filter = OneEuroFilter()                           # while no hand is followed
         self.down = False
+        self.pointing_frames = 0  # frames in a row the hand has pointed
+        self.last_tip = None  # (x, y, t) of the index tip in the last frame, None without a hand: for JUMP_SPEED
         self.hand = None  # landmarks (21, 3) of the hand in the last frame, or None
 
     def locate(self, image_bgr, t):
@@ -121,19 +156,32 @@ class FingerPen:
         """The pen's tip for one frame's landmarks (None: no hand) at stream time t, in a frame of `shape`
         (None: no frame edge to check)."""
         self.hand = landmarks
-        self.down = (landmarks is not None and (shape is None or palm_in_view(landmarks, shape))
-                     and is_pointing(landmarks, holding=self.down))
+        if landmarks is None:
+            self.last_tip = None
+        pointing = (landmarks is not None and not self._jumped(landmarks, t)
+                    and is_pointing(landmarks, self.down, shape is not None and not palm_in_view(landmarks, shape)))
+        self.pointing_frames = self.pointing_frames + 1 if pointing else 0
+        self.down = pointing and (self.down or self.pointing_frames >= DOWN_FRAMES)
         if not self.down:
             self.filter.reset()
             return None
         x, y = self.filter(landmarks[INDEX_TIP, :2], t)
         return float(x), float(y)
 
+    def _jumped(self, landmarks, t):
+        """True when the index tip moved faster than JUMP_SPEED since the last frame (a misread)."""
+        tip, last = landmarks[INDEX_TIP, :2], self.last_tip
+        self.last_tip = (float(tip[0]), float(tip[1]), t)
+        if last is None:
+            return False
+        dt = t - last[2] if t > last[2] else FALLBACK_DT
+        return math.dist(last[:2], self.last_tip[:2]) > JUMP_SPEED * index_length(landmarks) * dt
+
     def reset(self):
         """Forget the hand and lift the pen (a new clip)."""
         self.hands.reset()
         self.filter.reset()
-        self.down, self.hand = False, None
+        self.down, self.hand, self.pointing_frames, self.last_tip = False, None, 0, None
 
     def draw(self, image):
         """The hand's skeleton, a dot at the index tip (filled while the pen is down) and the pen's state in

@@ -6,11 +6,15 @@ digit's skeleton stroke by stroke, curling the finger between strokes and leavin
 It is written to a temporary MJPG video and run.py's own main() reads it (--no-display --log, nothing else).
 A digit counts as right when exactly one reading falls between its hand coming into the picture and the next
 digit's, and that reading is the digit's label; readings beyond one per digit are counted as extra. MNIST test
-digits were never trained on. The last stdout line is JSON.
+digits were never trained on. --hand-size and --place make the hand bigger (nearer the camera) and move the digits
+down the frame, so that the wrist and part of the palm leave the picture; --shape half-curled or fist moves a hand
+that never points along the same path, so that every reading is a mistake. The last stdout line is JSON.
 
 Usage:
     python digit_recognizer/finger_eval.py                        # MNIST test digits 0-29
     python digit_recognizer/finger_eval.py --first 1000 --count 30
+    python digit_recognizer/finger_eval.py --hand-size 2 --place middle
+    python digit_recognizer/finger_eval.py --shape half-curled --count 10   # should read nothing
 
 Keys:
     none (command-line tool)
@@ -24,8 +28,10 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digit_recognizer import hand_clip, run
-from digit_recognizer.app import ArgumentParser, nonneg_int, positive_int, run_main
+from digit_recognizer.app import ArgumentParser, in_range, nonneg_int, positive_int, run_main
 from digit_recognizer.mnist import load_mnist
+
+SHAPES = {"pointing": None, "half-curled": hand_clip.HALF_CURLED, "fist": hand_clip.FIST}
 
 
 def digit_windows(truth):
@@ -38,6 +44,13 @@ def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--first", type=nonneg_int, default=0, help="first MNIST test digit (default 0)")
     parser.add_argument("--count", type=positive_int, default=30, help="how many digits (default 30)")
+    parser.add_argument("--hand-size", type=in_range(float, 0.25, 3), default=1.0,
+                        help="the hand this many times its usual size, about 220 px from fingertip to wrist "
+                             "(default 1)")
+    parser.add_argument("--place", choices=tuple(hand_clip.PLACES), default="top",
+                        help="where the digits are written: top (default), middle or bottom of the frame")
+    parser.add_argument("--shape", choices=tuple(SHAPES), default="pointing",
+                        help="the hand's shape: pointing (default), or one that never points (half-curled, fist)")
     args = parser.parse_args(argv)
     data = load_mnist()
     indices = list(range(args.first, args.first + args.count))
@@ -46,7 +59,8 @@ def main(argv=None):
     labels = [int(data["y_test"][i]) for i in indices]
     with tempfile.TemporaryDirectory() as folder:
         clip, log = Path(folder) / "finger.avi", Path(folder) / "events.jsonl"
-        truth = hand_clip.write_clip(clip, indices, data=data)
+        truth = hand_clip.write_clip(clip, indices, data=data, hand_size=args.hand_size, place=args.place,
+                                     shapes=SHAPES[args.shape])
         run.main(["--source", str(clip), "--no-display", "--log", str(log)])
         events = [json.loads(line) for line in log.read_text().splitlines()]
     readings = [(e["frame"], e["text"]) for e in events if e["event"] == "prediction"]
@@ -60,7 +74,7 @@ def main(argv=None):
     print("\n".join(lines))
     print(json.dumps({"accuracy": round(right / len(indices), 4), "right": right, "n": len(indices),
                       "extra_readings": len(readings) - read_digits, "readings": len(readings),
-                      "first": args.first}))
+                      "first": args.first, "hand_size": args.hand_size, "place": args.place, "shape": args.shape}))
     return 0
 
 

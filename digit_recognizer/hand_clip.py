@@ -12,30 +12,40 @@ import numpy as np
 
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.synth import digit_strokes, room
-from digit_recognizer.hand_sprite import FPS, SIZE, Hand, hand_moves, render  # noqa: F401 (FPS: the clips' rate)
+from digit_recognizer.hand_sprite import FPS, HAND_SCALE, SIZE, Hand, hand_moves, render  # noqa: F401 (FPS: clips)
 from digit_recognizer.hand_sprite import FIST, HALF_CURLED, POINTING  # noqa: F401 (the hand shapes, for `shapes`)
 
 DIGIT_SCALE = 9  # frame px per MNIST pixel: the 20 px of a digit span 180 px
+MARGIN = 0.04  # the digit's 28x28 box this far (a fraction of the height) from the frame's top or bottom edge
+PLACES = {"top": 0.0, "middle": 0.5, "bottom": 1.0}  # where the digits are written: from the top margin (the
+# wrist in the picture at the usual size) to the bottom one (the digit in the lower half, the wrist out of sight)
 
 
-def digit_path(image28, size=SIZE, scale=DIGIT_SCALE):
+def digit_path(image28, size=SIZE, scale=DIGIT_SCALE, place="top"):
     """An MNIST digit's strokes in frame pixels: centred across, in the upper part of the frame (the hand and arm
-    hang below the fingertip)."""
-    origin = np.array([(size[0] - 28 * scale) / 2, size[1] * 0.04])
+    hang below the fingertip), or with `place` "middle" or "bottom" lower down: in the middle of the frame, or in
+    its lower half (the wrist out of the picture)."""
+    if place not in PLACES:
+        raise ValueError(f"place must be one of {', '.join(PLACES)}, not {place!r}")
+    room = size[1] * (1 - 2 * MARGIN) - 28 * scale  # how far the 28x28 box can move between the two margins
+    top = size[1] * MARGIN + PLACES[place] * room
+    origin = np.array([(size[0] - 28 * scale) / 2, top])
     return [origin + np.array([(c, r) for r, c in stroke], np.float64) * scale for stroke in digit_strokes(image28)]
 
 
-def finger_frames(indices=(0, 1, 2, 3), shapes=None, pause=0.8, seed=0, data=None, size=SIZE):
+def finger_frames(indices=(0, 1, 2, 3), shapes=None, pause=0.8, seed=0, data=None, size=SIZE, hand_size=1.0,
+                  place="top"):
     """Yields (frame, label or None) of the hand writing MNIST test digits `indices`. `shapes`: replace every
-    hand shape by this one (e.g. FIST: a hand that never points, so nothing may be written)."""
+    hand shape by this one (e.g. FIST: a hand that never points, so nothing may be written). `hand_size`: the
+    hand this many times its usual size (a hand nearer the camera); `place`: "top" or "bottom" (digit_path)."""
     data = data or load_mnist()
     rng = np.random.default_rng(seed)
     background = room(size, rng)
     noise = [rng.normal(0, 3, background.shape).astype(np.float32) for _ in range(4)]  # sensor noise, reused
-    hand = Hand()
+    hand = Hand(HAND_SCALE * hand_size)
     yield from render(background, noise, hand, [], pause / 2, None)
     for index in indices:
-        moves = hand_moves(digit_path(data["x_test"][index], size), size)
+        moves = hand_moves(digit_path(data["x_test"][index], size, place=place), size)
         if shapes is not None:
             moves = [(shapes, tip) for _, tip in moves]
         yield from render(background, noise, hand, moves, pause, int(data["y_test"][index]))

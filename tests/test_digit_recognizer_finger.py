@@ -1,6 +1,7 @@
 """digit_recognizer: writing digits with the finger. run.py end to end (default flags) on a clip of a real hand
-photo writing MNIST test digits stroke by stroke (hand_clip.py), hands that do not point, the pointing test on the
-real photos, and the window under Xvfb.
+photo writing MNIST test digits stroke by stroke (hand_clip.py), a bigger hand and digits lower down with the wrist
+out of the picture, hands that do not point (also cut by the frame's edge), the pointing test on the real photos,
+and the window under Xvfb.
 """
 import time
 
@@ -10,9 +11,12 @@ import pytest
 
 from conftest import DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_window
 from digit_recognizer import hand_clip
-from digit_recognizer.finger import FingerPen, is_pointing
+from digit_recognizer.board import Blackboard
+from digit_recognizer.finger import FingerPen, is_pointing, palm_in_view
 from digit_recognizer.hands import HandLandmarker
 from digit_recognizer.mnist import load_mnist
+from digit_recognizer.models import load_models
+from digit_recognizer.recognise import Recogniser
 from digit_recognizer.synth import digit_strokes
 
 RUN = "digit_recognizer/run.py"
@@ -58,14 +62,50 @@ def test_run_reads_digits_written_with_a_finger(tmp_path, mnist):
         assert end - 20 < event["frame"] <= end + 20  # when the hand has left the picture
 
 
-@pytest.mark.parametrize("shape", [hand_clip.FIST, hand_clip.HALF_CURLED])
-def test_a_hand_that_does_not_point_never_draws(shape, mnist):
+def read_digits(frames, pen, recognise, gone=0.5):
+    """What run.py's air loop reads from `frames` (frame, label) with the finger pen, as (frame index, digit), and
+    how many pen-down frames showed a hand cut by the frame's edge."""
+    board, last_seen, readings, cut = Blackboard(smoothing=0), None, [], 0
+    for i, (frame, _) in enumerate(frames):
+        t = i / hand_clip.FPS
+        tip = pen.locate(frame, t)
+        if tip is not None:
+            board.add(*tip)
+            last_seen = t
+            cut += not palm_in_view(pen.hand, frame.shape)
+        else:
+            board.lift()
+        if tip is None and last_seen is not None and t - last_seen >= gone:
+            if board.has_digit:
+                readings.append((i, recognise.event_fields(recognise([board.digit_image()]))["text"]))
+            board.clear()
+    return readings, cut
+
+
+@pytest.mark.parametrize("hand_size, place", [(1.5, "top"), (2.0, "top"), (1.0, "middle")])
+def test_a_big_hand_and_low_digits_write_with_the_wrist_out_of_the_picture(hand_size, place, mnist):
+    # The pen used to lift whenever the wrist or palm came near the bottom edge: these clips read nothing then.
+    frames = list(hand_clip.finger_frames(TWO_STROKES, data=mnist, hand_size=hand_size, place=place))
+    readings, cut = read_digits(frames, FingerPen(), Recogniser(load_models(["cnn"]), "cnn"))
+    labels = [int(mnist["y_test"][i]) for i in TWO_STROKES]
+    assert [text for _, text in readings] == [str(d) for d in labels]  # one reading per digit, each right
+    assert cut > 60  # most of the writing with the palm cut by the frame's edge (wrist and palm guessed)
+
+
+@pytest.mark.parametrize("shape, hand_size, place, indices", [
+    (hand_clip.FIST, 1.0, "top", (0,)),
+    (hand_clip.HALF_CURLED, 1.0, "top", (0,)),
+    (hand_clip.HALF_CURLED, 1.0, "middle", (3,)),  # the edge rule let this one write (a "0")
+    (hand_clip.HALF_CURLED, 1.5, "middle", (2, 4)),  # the palm cut throughout
+    (hand_clip.HALF_CURLED, 2.0, "top", (3,))])
+def test_a_hand_that_does_not_point_never_draws(shape, hand_size, place, indices, mnist):
     pen = FingerPen()
     seen = drawn = 0
-    for i, (frame, label) in enumerate(hand_clip.finger_frames((0,), shapes=shape, pause=0.2, data=mnist)):
+    frames = hand_clip.finger_frames(indices, shapes=shape, pause=0.2, data=mnist, hand_size=hand_size, place=place)
+    for i, (frame, label) in enumerate(frames):
         drawn += pen.locate(frame, i / hand_clip.FPS) is not None
         seen += label is not None and pen.hand is not None
-    assert seen > 60  # the hand was followed while it "wrote" the 7 ...
+    assert seen > 60  # the hand was followed while it "wrote" ...
     assert drawn == 0  # ... and never put the pen down
 
 
