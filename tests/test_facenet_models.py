@@ -48,31 +48,40 @@ np.savez(out + ".npz", x=x_in, inference=inference, training=training)
 """
 
 
+# Then export_tflite.py's main, in the same interpreter (TensorFlow is imported once): on that graph, and on a file
+# that is no graph at all.
+EXPORT_BOTH = """
+from facenet.app import run_main
+from facenet.export_tflite import main
+print("exit codes", run_main(main, ["--graph", out, "--out", sys.argv[2], "--quantize", "float32"]),
+      run_main(main, ["--graph", sys.argv[3], "--out", sys.argv[4]]))
+"""
+
+
 def python(code, *args):
-    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, '.')\n" + code, *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
 
 
 def test_export_fixes_phase_train_and_writes_the_model_with_its_checksum(tmp_path):
-    graph = tmp_path / "tiny.pb"
-    python(TINY_GRAPH, graph)
-    out = tmp_path / "tiny.tflite"
-    run_script(EXPORT, "--graph", graph, "--out", out, "--quantize", "float32")
+    graph, out = tmp_path / "tiny.pb", tmp_path / "tiny.tflite"
+    foreign, refused = tmp_path / "foreign.pb", tmp_path / "refused.tflite"
+    foreign.write_bytes(b"not a graph at all")
+    proc = python(TINY_GRAPH + EXPORT_BOTH, graph, out, foreign, refused)
+    assert proc.stdout.strip().splitlines()[-1] == "exit codes 0 2", proc.stdout + proc.stderr
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("facenet")]  # not TensorFlow's banner
+    assert len(ours) == 1 and ours[0].startswith("facenet: error: ") and "not a TensorFlow GraphDef" in ours[0]
+    assert "Traceback" not in proc.stderr and not refused.exists()
     expected = np.load(str(graph) + ".npz")
     assert not np.allclose(expected["inference"], expected["training"], atol=1e-3)  # phase_train matters
     model = TFLiteModel(out)  # verifies the .sha256 written beside it
     assert len(model.inputs) == 1 and model.input_shape == (1, 160, 160, 3)
     assert np.abs(model(expected["x"]) - expected["inference"]).max() < 1e-5
-    again = run_script(EXPORT, "--graph", graph, "--out", out, check=False)
+    again = run_script(EXPORT, "--graph", graph, "--out", out, check=False)  # refused before TensorFlow loads
     assert again.returncode == 2 and again.stderr.strip() == f"facenet: error: {str(out)!r} exists; use --force to " \
                                                               "replace it"
-    foreign = tmp_path / "foreign.pb"
-    foreign.write_bytes(b"not a graph at all")
-    proc = run_script(EXPORT, "--graph", foreign, "--out", tmp_path / "x.tflite", check=False)
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == 2 and len(lines) == 1 and "not a TensorFlow GraphDef" in lines[0], proc.stderr
-    assert not (tmp_path / "x.tflite").exists()
 
 
 def test_the_shipped_model_is_the_exported_int8_facenet():
@@ -121,8 +130,7 @@ def test_a_cache_made_by_another_version_of_the_model_is_embedded_again(tmp_path
 def keras_model(tmp_path_factory):
     """A tiny (untrained) network of train.py's kind, saved as train.py saves it, input 32x32."""
     path = tmp_path_factory.mktemp("keras") / "tiny.keras"
-    python("import sys; sys.path.insert(0, '.'); from facenet import network; "
-           "network.build(32, 8, 0.05).save(sys.argv[1])", path)
+    python("from facenet import network; network.build(32, 8, 0.05).save(sys.argv[1])", path)
     return path
 
 
