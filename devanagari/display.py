@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from devanagari.fonts import pen_font_path
 
 PANEL_WIDTH = 240
+MAX_VIEW_ASPECT = 3  # the widest view, as a multiple of its height (a 16:9 frame is 1.8)
 BG, FG, DIM, ACCENT = (24, 24, 24), (240, 240, 240), (150, 150, 150), (90, 200, 255)  # RGB
 
 
@@ -100,13 +101,18 @@ def overlay_strokes(frame, canvas, colour_bgr, pen=None):
 
 
 def fit_height(image, height):
-    """Scale an image (gray or BGR) to `height` px, aspect kept, as BGR."""
+    """Scale an image (gray or BGR) to `height` px, aspect kept, as BGR. One wider than MAX_VIEW_ASPECT times its
+    height is scaled to that width instead and centred on black: scaled to the height, a 5000x1 image was 2.4
+    million pixels wide (10 GB)."""
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    scale = height / image.shape[0]
+    scale = min(height / image.shape[0], MAX_VIEW_ASPECT * height / image.shape[1])
     if abs(scale - 1) > 1e-3:
-        image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), height),
+        image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
                            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if image.shape[0] != height:
+        top = (height - image.shape[0]) // 2
+        image = cv2.copyMakeBorder(image, top, height - image.shape[0] - top, 0, 0, cv2.BORDER_CONSTANT)
     return image
 
 

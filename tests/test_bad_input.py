@@ -653,3 +653,20 @@ def test_a_fifo_named_like_an_image_in_a_data_folder_is_left_out(kind, tmp_path)
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert len(images) == 1
+
+
+@pytest.mark.parametrize("shape", [(1, 5000), (5000, 1)])
+def test_an_image_of_extreme_aspect_ratio_costs_little_memory(shape, tmp_path):
+    """devanagari scaled a 5000x1 PNG (96 bytes) to its 480-pixel view height: 2.4 million pixels wide, 10 GB.
+    Run with 4 GB of address space (the tool needs well under 1 GB)."""
+    import resource
+    image, log = tmp_path / "strip.png", tmp_path / "events.jsonl"
+    cv2.imwrite(str(image), np.full((*shape, 3), 128, np.uint8))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env.pop("DISPLAY", None)
+    limit = 4 << 30
+    proc = subprocess.run([sys.executable, str(ROOT / "devanagari" / "run.py"), "--source", str(image), "--no-display",
+                           "--log", str(log)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "1 frames" in proc.stderr and log.exists()
