@@ -25,6 +25,11 @@ CROP_MARGIN = 0.35    # crop for verification: the box grown by this fraction of
 CROP_FACE_SIZE = 90   # the face is scaled to about this many pixels in the crop (the detector's window is 80)
 MAX_SIZE_CHANGE = (0.85, 1.18)  # landmark box width between two frames, as a ratio
 REFIT_IOU = 0.9       # fit the landmarks again when their box overlaps the box they were fitted in less
+MAX_UPSCALE = 4.0     # small frames are enlarged at most this much (the 176x144 clip needs 2.5): a frame one
+#                       pixel high would otherwise be enlarged 360 times, gigabytes for nothing
+MIN_DETECT_SIDE = 80  # dlib's detector window: a frame scaled for detection to less than this holds no face
+MAX_DETECT_PIXELS = 3840 * 2160  # the detector never looks at more than a 4K frame's pixels (a 5000x1 image
+#                                  scaled to --detect-height would be 1.6 million pixels wide)
 
 
 class ModelError(ValueError):
@@ -112,7 +117,7 @@ class FaceTracker:
 
     def update(self, image, t):
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        scale = max(1.0, self.min_height / gray.shape[0])
+        scale = min(max(1.0, self.min_height / gray.shape[0]), MAX_UPSCALE)
         work = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) if scale > 1 else gray
         confirmed = False
         if self.box is None:
@@ -191,7 +196,10 @@ class FaceTracker:
         self.box, self.misses, self.verified = box, 0, t
 
     def _detect_whole(self, work):
-        scale = self.detect_height / work.shape[0]
+        height, width = work.shape[:2]
+        scale = min(self.detect_height / height, (MAX_DETECT_PIXELS / (height * width)) ** 0.5)
+        if min(height, width) * scale < MIN_DETECT_SIDE:
+            return []
         small = cv2.resize(work, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1
                            else cv2.INTER_LINEAR) if scale != 1 else work
         self.detections += 1

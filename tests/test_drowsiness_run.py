@@ -204,3 +204,16 @@ def test_the_mesh_tracker_switches_to_a_larger_face_that_comes_in():
     assert {f.track for f in first} == {1}
     assert later[-1].track == 2 and later[-1].box[0] > 550
     assert tracker.detections <= 3  # at the start, then every 3 s
+
+
+@pytest.mark.parametrize("landmarks", ["mesh", "dlib"])
+@pytest.mark.parametrize("shape", [(1, 5000), (5000, 1)])
+def test_a_frame_of_extreme_shape_is_read_without_a_face(tmp_path, landmarks, shape):
+    """dlib's path upscaled a 1-pixel-high frame 360 times (5 GB, then an abort) and resized a 1-pixel-wide one to
+    nothing (a traceback)."""
+    image = tmp_path / "line.png"
+    cv2.imwrite(str(image), np.full((*shape, 3), 128, np.uint8))
+    proc = run_script(SCRIPT, "--source", image, "--no-display", "--no-sound", "--landmarks", landmarks,
+                      "--log", tmp_path / "events.jsonl", timeout=60)
+    assert "drowsiness: 1 frames" in proc.stderr
+    assert not of(read_events(tmp_path / "events.jsonl"), "face_found")
