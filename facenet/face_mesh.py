@@ -12,8 +12,8 @@ face_landmark_front_cpu.pbtxt, commit 9d88077 of July 2024; `mp.solutions.face_m
 refine_landmarks=False) with its models face_detection_short_range.tflite and face_landmark.tflite, plus the
 full-range detector face_detection_full_range_sparse.tflite for photos with small or distant faces (Apache-2.0,
 models/SOURCE.md). Every constant below names the graph file or calculator it was copied from. Only numpy, cv2
-and the folder's tflite_model are imported, so the file can be copied into another tool folder together with its
-models/ folder.
+and the folder's tflite_model and ssd (the detector pieces it shares with hands.py) are imported, so the file can
+be copied into another tool folder together with them and its models/ folder.
 """
 import math
 import os
