@@ -89,9 +89,11 @@ def main(argv=None):
                 keep = keep[cap_per_class(y[keep], args.max_per_class, rng)]
             print(f"devanagari: run {k + 1}/{len(groups)}: holding out {', '.join(group)}; training on "
                   f"{len(keep)} images", file=sys.stderr)
-            model, history, seconds = fit((x[keep], y[keep]), x_val, y_val, Path(tmp) / f"run{k}.keras",
-                                          width=args.width, epochs=args.epochs, batch_size=args.batch_size,
-                                          max_minutes=args.max_minutes, seed=args.seed + k)
+            # Ctrl-C or SIGTERM ends the whole measurement (it used to end one run, and the next began)
+            model, history, seconds, _ = fit((x[keep], y[keep]), x_val, y_val, Path(tmp) / f"run{k}.keras",
+                                             width=args.width, epochs=args.epochs, batch_size=args.batch_size,
+                                             max_minutes=args.max_minutes, seed=args.seed + k,
+                                             keep_on_interrupt=False)
             predicted = model.predict(x[held][..., None].astype(np.float32), batch_size=512, verbose=0).argmax(1)
             truth.append(y[held])
             guess.append(predicted)

@@ -1,11 +1,11 @@
 """Train the Devanagari CNN on any DHCD-layout folder (real DHCD or the synthetic set) or on characters generated
 on the fly from fonts.
 
-Writes the best model by validation accuracy (`--out`, .keras) and, beside it, its TFLite copy `<name>.tflite`
-(fast single-image inference in run.py), `<name>.metrics.json` (history,
-validation accuracy, per-class accuracy, most confused pairs), `<name>.curves.png` (learning curves) and
-`<name>.confusion_val.png`. Validation data: `DIR/Val/` when it exists, otherwise a stratified `--val-fraction`
-of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
+Writes the best model by validation accuracy (`--out`, .keras; by default devanagari/results/devanagari_cnn.keras,
+never the shipped model) and, beside it, its TFLite copy `<name>.tflite` (fast single-image inference in run.py),
+`<name>.metrics.json` (history, validation accuracy, per-class accuracy, most confused pairs), `<name>.curves.png`
+(learning curves) and `<name>.confusion_val.png`. Validation data: `DIR/Val/` when it exists, otherwise a
+stratified `--val-fraction` of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
 
 Usage:
     python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 24] [--out MODEL.keras]
@@ -15,9 +15,11 @@ Usage:
                     --out devanagari/models/dhcd_cnn.keras
 
 Keys:
-    Ctrl+C stops training; the best model so far is kept
+    Ctrl+C stops training; the best model so far is kept (exit code 130, 143 after SIGTERM)
 """
+import os
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,10 +32,14 @@ import numpy as np
 from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
                             positive_float, positive_int, random_seed, run_main, write_atomic)
 from devanagari.classes import NUM_CLASSES
-from devanagari.classifier import DEFAULT_MODEL, export_tflite, load_model, tflite_path
+from devanagari.classifier import export_tflite, load_model, tflite_path
 from devanagari.dataset import DatasetError, find_split, load
 from devanagari.fonts import TEST_FAMILIES, VAL_FAMILIES, discover_families, split_families
 from devanagari.report import plot_confusion, plot_curves, summary, write_json
+
+# Not the shipped model (models/devanagari_cnn.keras): the README's training commands run as written on a fresh
+# clone, and a model is moved to models/ by hand once it has proved better (README: the shipped model).
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "devanagari_cnn.keras"
 
 
 def parse_args(argv=None):
@@ -41,7 +47,8 @@ def parse_args(argv=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, help="DHCD-layout folder (Train/, optional Val/) or a CSV export")
     src.add_argument("--synthetic", action="store_true", help="generate training characters from fonts")
-    p.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="model file to write (.keras)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model file to write (.keras; default "
+                   "devanagari/results/devanagari_cnn.keras)")
     p.add_argument("--force", action="store_true", help="replace an existing model and its TFLite copy, metrics "
                    "and figures")
     p.add_argument("--epochs", type=positive_int, default=15)
@@ -166,11 +173,33 @@ def time_limit(minutes, clock):
     return _TimeLimit()
 
 
+def best_checkpoint(path):
+    """Keras callback: the model of the best validation accuracy so far, saved at `path` whole or not at all (a
+    temporary name, then a rename), as ModelCheckpoint(save_best_only=True) but for that: a Ctrl-C during a save
+    left a broken checkpoint, and the run ended with an error instead of the best model so far."""
+    import keras
+
+    class _BestCheckpoint(keras.callbacks.Callback):
+        best = -np.inf
+
+        def on_epoch_end(self, epoch, logs=None):
+            accuracy = (logs or {}).get("val_accuracy")
+            if accuracy is not None and accuracy > self.best:
+                self.best = accuracy
+                saving = Path(path).with_name("saving-" + Path(path).name)
+                self.model.save(str(saving))
+                os.replace(saving, path)
+
+    return _BestCheckpoint()
+
+
 def fit(train, x_val, y_val, checkpoint, width=16, epochs=15, lr=2e-3, batch_size=128, max_minutes=0, seed=0,
-        verbose=2):
+        verbose=2, keep_on_interrupt=True):
     """Build and train the CNN on `train` ((x, y) arrays, or a keras PyDataset of batches), validating on
     (x_val, y_val) after every epoch. Returns (the best model by validation accuracy, the history, the seconds
-    it ran, pauses not counted). `checkpoint`: the .keras file that holds the best epoch so far (removed)."""
+    it ran, pauses not counted, the interrupt that stopped it or None). `checkpoint`: a .keras path of this run's
+    own (it holds the best epoch so far; removed). Ctrl-C or SIGTERM ends training with the best model so far
+    when `keep_on_interrupt`, to be saved before the caller raises the interrupt; otherwise it propagates."""
     import keras
     from devanagari.model import build_model
     keras.utils.set_random_seed(seed)
@@ -178,13 +207,14 @@ def fit(train, x_val, y_val, checkpoint, width=16, epochs=15, lr=2e-3, batch_siz
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     clock = ActiveClock()
     callbacks = [
-        keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_accuracy", save_best_only=True),
+        best_checkpoint(checkpoint),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
         keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=4),
         time_limit(max_minutes, clock),
     ]
     fit_args = dict(epochs=epochs, validation_data=(x_val[..., None].astype(np.float32), y_val),
                     callbacks=callbacks, verbose=verbose)
+    stop = None
     try:
         if isinstance(train, tuple):
             x, y = train
@@ -192,15 +222,21 @@ def fit(train, x_val, y_val, checkpoint, width=16, epochs=15, lr=2e-3, batch_siz
         else:
             history = model.fit(train, **fit_args)
         history = history.history
-    except KeyboardInterrupt:
-        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM, SIGHUP (app.run_main)
+        if not keep_on_interrupt:
+            raise
+        stop = interrupt
         history = model.history.history if model.history else {}
     seconds = clock.stop()
     if not Path(checkpoint).exists():
+        if stop is not None:
+            raise stop
         raise ToolError("training ended before the first epoch finished")
+    if stop is not None:
+        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
     best = load_model(checkpoint)
     Path(checkpoint).unlink()
-    return best, history, seconds
+    return best, history, seconds, stop
 
 
 def output_paths(out):
@@ -210,8 +246,19 @@ def output_paths(out):
             "curves": Path(f"{stem}.curves.png"), "confusion": Path(f"{stem}.confusion_val.png")}
 
 
+def check_data(data):
+    """Before the outputs are checked: a missing --data is the first thing to say (a cheap look, not a load)."""
+    if data.suffix.lower() == ".csv":
+        if not data.is_file():
+            raise DatasetError(f"no such file: {data}")
+    else:
+        find_split(data, "Train")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.data is not None:
+        check_data(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     paths = output_paths(args.out)
     for path in paths.values():  # before any training: a model is never replaced without --force
@@ -223,11 +270,13 @@ def main(argv=None):
         (x, y), (x_val, y_val), description = load_data(args, rng)
     print(f"devanagari: training on {description}", file=sys.stderr)
 
-    best = args.out.with_name(args.out.stem + ".partial.keras")  # the checkpoint of the best epoch so far
-    model, history, seconds = fit(
-        train_data if args.synthetic else (x, y), x_val, y_val, best, width=args.width, epochs=args.epochs,
-        lr=args.lr, batch_size=args.batch_size, max_minutes=args.max_minutes, seed=args.seed,
-        verbose=1 if sys.stderr.isatty() else 2)
+    # The checkpoint of the best epoch so far lives in a folder of this run's own beside --out: never a file of
+    # the user's, never another training's, never a stale one of a killed run.
+    with tempfile.TemporaryDirectory(prefix=f".partial-{os.getpid()}-", dir=args.out.parent) as own:
+        model, history, seconds, stop = fit(
+            train_data if args.synthetic else (x, y), x_val, y_val, Path(own) / "best.keras", width=args.width,
+            epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, max_minutes=args.max_minutes,
+            seed=args.seed, verbose=1 if sys.stderr.isatty() else 2)
     write_atomic(args.out, lambda temp: model.save(temp), args.force)
     export_tflite(model, paths["tflite"], args.force)  # what run.py and evaluate.py run
     x_val4 = x_val[..., None].astype(np.float32)
@@ -239,6 +288,7 @@ def main(argv=None):
     metrics = {
         "model": str(args.out), "data": description, "width": args.width, "params": model.count_params(),
         "epochs_run": len(history.get("loss", [])), "train_seconds": round(seconds, 1),
+        "interrupted": stop is not None,
         "command": "python devanagari/train.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.items()},
         "val_accuracy": val["accuracy"], "val_n": val["n"], "val_per_class": val["per_class"],
@@ -247,6 +297,8 @@ def main(argv=None):
     write_json(metrics, paths["metrics"], args.force)
     print(f"devanagari: validation accuracy {val['accuracy']:.4f} (n={val['n']}); model {args.out}",
           file=sys.stderr)
+    if stop is not None:
+        raise stop  # the best model so far is saved; the exit code says the run was stopped (130, 143)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ written by a generated pen, whose labels are known (the finger: tests/test_devan
 """
 import json
 import re
+import signal
 import time
 
 import cv2
@@ -33,7 +34,10 @@ def tiny_data(tmp_path_factory):
 
 def test_tiny_training_run_and_evaluate_report(tiny_data, tmp_path):
     model = tmp_path / "tiny.keras"
+    (tmp_path / "tiny.partial.keras").write_bytes(b"the user's file")  # the name the checkpoint used to have
     run_script(TRAIN, "--data", tiny_data, "--epochs", 2, "--width", 4, "--batch-size", 32, "--out", model)
+    assert (tmp_path / "tiny.partial.keras").read_bytes() == b"the user's file"  # neither used nor removed
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".partial-")]  # the run's checkpoint has gone
     assert (tmp_path / "tiny.tflite").is_file() and (tmp_path / "tiny.tflite.sha256").is_file()
     metrics = json.loads((tmp_path / "tiny.metrics.json").read_text(encoding="utf-8"))
     assert metrics["epochs_run"] == 2 and len(metrics["history"]["val_accuracy"]) == 2
@@ -69,6 +73,44 @@ def test_train_checks_every_output_before_training(tiny_data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.curves.png"]  # nothing trained, nothing written
 
 
+def _stop_at_the_first_checkpoint(process, folder, *patterns):
+    """SIGTERM `process` once a checkpoint matching one of `patterns` is in `folder`: training is in its epochs."""
+    deadline = time.monotonic() + 120
+    while not any(any(folder.glob(p)) for p in patterns) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "training ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=120)[1]
+
+
+def test_sigterm_keeps_the_best_model_and_exits_143(tiny_data, tmp_path):
+    """CONTRIBUTING: SIGTERM ends a run with 143 (train.py exited 0); the best model so far is still saved."""
+    model = tmp_path / "m.keras"
+    process = start_script(TRAIN, "--data", tiny_data, "--epochs", 200, "--width", 2, "--batch-size", 1,
+                           "--out", model)
+    stderr = _stop_at_the_first_checkpoint(process, tmp_path, ".partial-*/best.keras", "m.partial.keras")
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
+    assert "keeping the best model so far" in stderr and "Traceback" not in stderr
+    assert json.loads((tmp_path / "m.metrics.json").read_text())["interrupted"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.confusion_val.png", "m.curves.png", "m.keras",
+                                                          "m.metrics.json", "m.tflite", "m.tflite.sha256"]
+
+
+def test_sigterm_ends_leave_family_out_and_not_only_its_run(tmp_path):
+    """Each run caught the interrupt and the next began: Ctrl-C and SIGTERM could not stop lofo.py."""
+    from test_devanagari_lofo import tiny_family_set
+    data, scratch = tmp_path / "set", tmp_path / "tmp"
+    tiny_family_set(data)
+    scratch.mkdir()
+    process = start_script(ROOT / "devanagari" / "lofo.py", "--data", data, "--groups", 2, "--epochs", 200,
+                           "--width", 2, "--batch-size", 1, "--out", tmp_path / "lofo.json",
+                           env={"TMPDIR": str(scratch)})  # where its runs keep their checkpoints
+    stderr = _stop_at_the_first_checkpoint(process, scratch, "*/run0.keras")
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
+    assert "run 2/2" not in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "lofo.json").exists() and list(scratch.iterdir()) == []
+
+
 @pytest.mark.parametrize("script, args, message", [
     ("train", ["--synthetic", "--lr", "nan"], "--lr: 'nan' is not a finite number"),
     ("train", ["--synthetic", "--epochs", "0"], "--epochs: '0' must be greater than 0"),
@@ -78,6 +120,9 @@ def test_train_checks_every_output_before_training(tiny_data, tmp_path):
     ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
     ("make_dataset", ["--train-per-class", "-1"], "--train-per-class: '-1' must be between 0 and 100000"),
     ("train", ["--synthetic", "--width", "100000"], "--width: '100000' must be between 1 and 256"),
+    # the input first: the default --out may exist (it was the shipped model, so the README's command refused)
+    ("train", ["--data", "nowhere.csv"], "no such file: nowhere.csv"),
+    ("train", ["--data", "nowhere"], "no such folder: nowhere"),
 ])
 def test_scripts_report_bad_flags_in_one_line(script, args, message, capsys):
     import importlib
