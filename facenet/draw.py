@@ -59,7 +59,7 @@ def face(image, result, show_landmarks=False):
         details = f"#{result.track} " + details
     text(image, details, (x0, y1 + 2), GREY, size=14)
     if show_landmarks and result.points is not None:
-        for x, y in result.points.astype(int):
+        for x, y in result.points[:, :2].astype(int):  # dlib's 68 (x, y) or the mesh's 468 (x, y, depth)
             cv2.circle(image, (int(x), int(y)), 1, (255, 255, 0), -1)
 
 

@@ -29,7 +29,7 @@ from facenet import draw, faces
 from facenet.app import App, ArgumentParser, add_core_args, positive_float, positive_int, run_main, write_atomic
 from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
-from facenet.eyes import EAR_OPEN, face_ear
+from facenet.eyes import face_ear, open_threshold
 from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings
 from facenet.video import image_files
 
@@ -94,7 +94,7 @@ def enrol_images(folder, paths, detector, landmarks):
         except ValueError as e:
             refused.append(str(e))
             continue
-        found = faces.find_faces(rgb, detector, landmarks)
+        found = faces.find_faces(rgb, detector, landmarks)  # a photo: the more sensitive search
         if len(found) != 1:
             what = "no face" if not found else f"{len(found)} faces"
             refused.append(f"{str(path)!r}: {what} found, a photo must show exactly one")
@@ -110,14 +110,14 @@ def enrol_camera(folder, app, args, detector, landmarks):
     with app:
         for frame in app.frames():
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            found = [landmarks(rgb, box) for box in detector(rgb)]
+            found = faces.find_faces(rgb, detector, landmarks, upsample=0)  # a stream: the faster search
             view = frame.image.copy()
             if len(found) != 1:
                 advice, ready = ("no face: come closer, face the light" if not found else
                                  "only one person in view, please"), False
             elif min(found[0].box[2] - found[0].box[0], found[0].box[3] - found[0].box[1]) < MIN_FACE:
                 advice, ready = "come closer", False
-            elif face_ear(found[0].points) < EAR_OPEN:
+            elif face_ear(found[0].points) < open_threshold(landmarks.count):
                 advice, ready = "open your eyes", False
             else:
                 advice, ready = "hold still, turn your head slightly between shots", True
@@ -147,7 +147,7 @@ def main(argv=None):
     made = [p for p in (folder, *folder.parents) if not p.exists()]  # removed again if the enrolment fails
     folder.mkdir(parents=True, exist_ok=True)  # a read-only people folder fails here, before any work
     try:
-        embedding = Embedding(load_embedder(args.model), faces.make_detector(args.detector), faces.Landmarks())
+        embedding = Embedding(load_embedder(args.model), *faces.pipeline(args.detector))
         if app:
             saved, refused = enrol_camera(folder, app, args, embedding.detector, embedding.landmarks)
         else:

@@ -5,10 +5,8 @@ an image on its own (image files and folders).
 """
 from dataclasses import dataclass
 
-import cv2
-
 from facenet import faces
-from facenet.eyes import face_ear
+from facenet.eyes import face_ear, open_threshold
 from facenet.people import Embedding, Gallery
 from facenet.tracker import FaceTracker
 
@@ -27,12 +25,17 @@ class Result:
 
 
 class Recognizer:
-    def __init__(self, embedder, people, detector="hog", threshold=None, detect_every=5, embed_every=15,
-                 ear_threshold=0.2, require_blink=False, blink_window=5.0):
-        self.embedding = Embedding(embedder, faces.make_detector(detector), faces.Landmarks())
+    """detector: a --detector choice (faces.DETECTORS). ear_threshold: the eyes-open gate; None takes the one of
+    the pipeline's landmarks (eyes.open_threshold)."""
+
+    def __init__(self, embedder, people, detector=faces.DETECTORS[0], threshold=None, detect_every=5,
+                 embed_every=15, ear_threshold=None, require_blink=False, blink_window=5.0):
+        self.embedding = Embedding(embedder, *faces.pipeline(detector))
         self.people = people
         self.gallery = Gallery.from_people(people, self.embedding)
         self.threshold = embedder.threshold if threshold is None else threshold
+        if ear_threshold is None:
+            ear_threshold = open_threshold(self.embedding.landmarks.count)
         self.ear_threshold = ear_threshold
         self.require_blink, self.blink_window = require_blink, blink_window
         self.tracker = FaceTracker(self.embedding.detector, self.embedding.landmarks, detect_every, embed_every,
@@ -54,8 +57,8 @@ class Recognizer:
 
     def video(self, rgb, t):
         """Results for every tracked face on this frame, and the ids of tracks that completed a blink."""
-        # HOG and the shape predictor look at intensity only; grey frames make detection ~1.5x faster.
-        tracks, blinked = self.tracker.update(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), t)
+        # dlib's pipeline gets the grey frame (HOG is ~1.5x faster on it), MediaPipe's the colour one (faces.py).
+        tracks, blinked = self.tracker.update(faces.for_pipeline(rgb, self.embedding.landmarks), t)
         # The seed's anti-spoofing gate: a face is only recognised while its eyes are open.
         due = [tr for tr in tracks if tr.ear >= self.ear_threshold and self.tracker.due(tr)]
         names, dists = self._identify(rgb, [tr.face for tr in due])
@@ -73,8 +76,9 @@ class Recognizer:
 
     def still(self, rgb):
         """Results for every face in a still image; a photo cannot blink, so `live` is False."""
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        found = faces.find_faces(grey, self.embedding.detector, self.embedding.landmarks)
+        # Grey, as the embedding cache finds landmarks in enrolled photos (people.py): an enrolled photo then
+        # embeds identically in both. The mesh pipeline would rather have colour (faces.py).
+        found = faces.find_faces(faces.as_grey(rgb), self.embedding.detector, self.embedding.landmarks)
         ears = [face_ear(f.points) for f in found]
         open_faces = [f for f, ear in zip(found, ears) if ear >= self.ear_threshold]
         names, dists = self._identify(rgb, open_faces)

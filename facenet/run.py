@@ -10,6 +10,7 @@ Usage:
     python facenet/run.py --require-blink --blink-window 5
     python facenet/run.py --source photos/ --no-display --log faces.jsonl
     python facenet/run.py --model trained.keras             # a network trained by train.py
+    python facenet/run.py --detector hog                    # dlib's HOG and 68 points instead of the face mesh
 
 Keys:
     r      reload the people folder (after enrolling someone)
@@ -30,7 +31,7 @@ from facenet import draw
 from facenet.app import App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from facenet.cli import add_model_args
 from facenet.embedders import load_embedder
-from facenet.eyes import EAR_OPEN
+from facenet.eyes import EAR_OPEN, EAR_OPEN_MESH
 from facenet.recognizer import Recognizer
 from facenet.video import ImageSource
 
@@ -50,9 +51,9 @@ def parse_args(argv=None):
                         help="run the detector every N frames; tracks follow faces in between (default 5)")
     parser.add_argument("--embed-every", type=positive_int, default=15, metavar="N",
                         help="re-embed a tracked face every N frames (default 15; new faces at once)")
-    parser.add_argument("--ear-threshold", type=in_range(float, 0.01, 0.99), default=EAR_OPEN, metavar="EAR",
-                        help=f"eye aspect ratio below which the eyes count as closed (default {EAR_OPEN}; open "
-                             "eyes measure ~0.3)")
+    parser.add_argument("--ear-threshold", type=in_range(float, 0.01, 0.99), metavar="EAR",
+                        help=f"eye aspect ratio below which the eyes count as closed (default {EAR_OPEN_MESH} on "
+                             f"the face mesh, {EAR_OPEN} on dlib's points; open eyes measure ~0.2-0.35)")
     parser.add_argument("--require-blink", action="store_true",
                         help="only name a face after it blinked within --blink-window seconds")
     parser.add_argument("--blink-window", type=positive_float, default=5.0, metavar="S",

@@ -1,5 +1,5 @@
-"""Generated data with known answers: augmented photos, a webcam-like clip of moving faces that blink, and a
-set of drawn identities for training tests.
+"""Generated data with known answers: augmented and turned photos, a webcam-like clip of moving faces that blink,
+and a set of drawn identities for training tests.
 
 Usage:
     python facenet/synthetic.py clip OUT.avi PHOTO... [--frames 150] [--blink-at 40 90] [--force]
@@ -39,6 +39,18 @@ def augment(rgb, rng):
         out = cv2.GaussianBlur(out, (0, 0), sigma)
     ok, jpeg = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 95))])
     return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
+
+
+def turn(image, degrees):
+    """`image` turned by `degrees` counter-clockwise about its centre on a canvas just large enough to hold all of
+    it (black corners): a head tilted in the image plane, or a camera mounted askew. Returns the image and the 2x3
+    matrix that maps the original's pixels onto it."""
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    matrix[:, 2] += (size[0] - width) / 2, (size[1] - height) / 2
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), matrix
 
 
 def close_eyes(rgb, points):

@@ -1,13 +1,16 @@
 """Face tracks across frames, so that the expensive steps run rarely.
 
-The detector runs every `detect_every` frames; in between, each track follows its face by running the 68-point
-shape predictor in its previous box (a few ms) and taking the new box from the landmarks. A track is embedded
-when it is new and then every `embed_every` frames; its name and distance are kept in between.
+The detector runs every `detect_every` frames; in between, each track follows its face by its landmarks, a few ms:
+dlib's 68 points are fitted again in the previous box, the mesh's 468 in the crop its previous landmarks give
+(MediaPipe's own tracking, which follows a face turned to any angle). A detection overlapping a track confirms it;
+the others start new tracks. A track is embedded when it is new and then every `embed_every` frames; its name and
+distance are kept in between.
 """
 from dataclasses import dataclass
 
-from facenet.eyes import BlinkDetector, face_ear
-from facenet.faces import landmark_box
+from facenet.eyes import EAR_OPEN, BlinkDetector, face_ear
+
+SAME_FACE_IOU = 0.5  # two tracks that come to overlap this much follow one face: the younger one ends
 
 
 def iou(a, b):
@@ -22,7 +25,6 @@ def iou(a, b):
 class Track:
     id: int
     face: object  # faces.Face of the current frame
-    reference: tuple  # (detector box, landmarks) at the last detection: keeps the box's proportions
     blinks: BlinkDetector
     name: str | None = None  # None until embedded with the eyes open
     distance: float | None = None
@@ -36,7 +38,11 @@ class Track:
 
 
 class FaceTracker:
-    def __init__(self, detector, landmarks, detect_every=5, embed_every=15, max_missed=2, ear_threshold=0.2,
+    """detector and landmarks: a pipeline of faces.py (faces.pipeline): `landmarks(image, detection)`,
+    `landmarks.follow(image, face)` and `landmarks.confirm(image, face, detection)` give a faces.Face, or None
+    where the mesh finds no face."""
+
+    def __init__(self, detector, landmarks, detect_every=5, embed_every=15, max_missed=2, ear_threshold=EAR_OPEN,
                  min_iou=0.3):
         self.detector, self.landmarks = detector, landmarks
         self.detect_every, self.embed_every = detect_every, embed_every
@@ -46,14 +52,12 @@ class FaceTracker:
 
     def update(self, image, t):
         """Move every track to this frame (detecting on every `detect_every`-th one); returns the tracks and
-        the ids of tracks that blinked on this frame. `image` may be grey: only the detector sees it."""
+        the ids of tracks that blinked on this frame. `image` may be grey: the pipelines look at intensities."""
         h, w = image.shape[:2]
         for track in self.tracks:  # follow each face by its landmarks
-            face = self.landmarks(image, track.box)
-            box = landmark_box(face.points, track.reference)
-            face.box = tuple(int(round(v)) for v in box)
-            track.face = face
-        self.tracks = [tr for tr in self.tracks if _inside(tr.box, w, h)]
+            track.face = self.landmarks.follow(image, track.face)
+        self.tracks = [tr for tr in self.tracks if tr.face is not None and _inside(tr.box, w, h)]
+        self._drop_duplicates()
         if self.count % self.detect_every == 0:
             self._associate(image, self.detector(image))
         self.count += 1
@@ -64,7 +68,16 @@ class FaceTracker:
                 blinked.append(track.id)
         return self.tracks, blinked
 
-    def _associate(self, image, boxes):
+    def _drop_duplicates(self):
+        """Two tracks that followed their landmarks onto one face: the older one keeps it."""
+        kept = []
+        for track in self.tracks:  # oldest first
+            if all(iou(track.box, other.box) < SAME_FACE_IOU for other in kept):
+                kept.append(track)
+        self.tracks = kept
+
+    def _associate(self, image, detections):
+        boxes = [tuple(float(v) for v in getattr(d, "box", d)) for d in detections]  # a box, or a BlazeFace detection
         pairs = sorted(((iou(tr.box, b), i, j) for i, tr in enumerate(self.tracks) for j, b in enumerate(boxes)),
                        reverse=True)
         used_tracks, used_boxes = set(), set()
@@ -74,18 +87,18 @@ class FaceTracker:
             used_tracks.add(i)
             used_boxes.add(j)
             track = self.tracks[i]
-            track.face = self.landmarks(image, boxes[j])  # re-anchor on the detector's box
-            track.reference = (tuple(boxes[j]), track.face.points)
+            track.face = self.landmarks.confirm(image, track.face, detections[j])
             track.missed = 0
         for i, track in enumerate(self.tracks):
             if i not in used_tracks:
                 track.missed += 1
         self.tracks = [tr for tr in self.tracks if tr.missed <= self.max_missed]
-        for j, box in enumerate(boxes):
-            if j not in used_boxes:
-                face = self.landmarks(image, box)
-                self.tracks.append(Track(self.next_id, face, (tuple(box), face.points),
-                                         BlinkDetector(self.ear_threshold)))
+        for j, detection in enumerate(detections):
+            if j in used_boxes:
+                continue
+            face = self.landmarks(image, detection)
+            if face is not None and all(iou(face.box, tr.box) < SAME_FACE_IOU for tr in self.tracks):
+                self.tracks.append(Track(self.next_id, face, BlinkDetector(self.ear_threshold)))
                 self.next_id += 1
 
     def due(self, track):
