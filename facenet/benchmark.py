@@ -1,20 +1,22 @@
 """Speed figures for the README, all measured in one run so that their ratios hold on a busy machine.
 
 1. Frames per second of the recognition loop (what run.py does with --no-display, drawing included) on generated
-   640x480 clips with 1, 2 and 3 moving faces: tracked (detect every 5 frames, embed every 15) against
-   detecting and embedding every face on every frame.
-2. The cost of each stage: HOG and MTCNN detection per frame, landmarks, alignment and embedding per face
-   (the two models interleaved, so that both see the same load from other processes).
+   640x480 clips with 1, 2 and 3 moving faces, for each face pipeline (--detector) and model: tracked (detect
+   every 5 frames, embed every 15) against detecting and embedding every face on every frame.
+2. The cost of each stage: BlazeFace (short and full range), HOG and MTCNN detection per frame; the face mesh and
+   dlib's 68 landmarks, the two alignments and each model's embedding per face (the models interleaved, so that
+   they see the same load from other processes).
 3. Nearest-person matching against 10,000 enrolled people.
 
 Usage:
-    python facenet/benchmark.py                      # both models, 1-3 faces
-    python facenet/benchmark.py --model dlib --frames 60
+    python facenet/benchmark.py                      # both models, both pipelines, 1-3 faces
+    python facenet/benchmark.py --model dlib --detector blazeface --frames 60
     python facenet/benchmark.py --faces 0            # stage costs and matching only
 
 Keys:
     none (no window)
 """
+import itertools
 import sys
 import tempfile
 import time
@@ -81,6 +83,8 @@ def main(argv=None):
     parser.add_argument("--frames", type=positive_int, default=90, help="frames per clip (default 90)")
     parser.add_argument("--faces", type=in_range(int, 0, len(CLIP_PHOTOS)), nargs="+", default=[1, 2, 3],
                         help=f"faces per clip, 0-{len(CLIP_PHOTOS)}; 0: no clips (default 1 2 3)")
+    parser.add_argument("--detector", nargs="+", choices=faces.DETECTORS, default=["blazeface", "hog"],
+                        help="face pipelines of the recognition loop (default: blazeface hog)")
     args = parser.parse_args(argv)
     embedders, load_seconds = {}, {}
     for spec in args.model:  # a bad --model fails before the clips are made
@@ -90,12 +94,19 @@ def main(argv=None):
     clips = {n: clip(n, args.frames) for n in args.faces if n > 0}
     one = clip(3, 1)[0]
     detector, landmarks, mtcnn = faces.HogDetector(), faces.Landmarks(), faces.MtcnnDetector()
-    boxes = detector(one)
-    print(f"stage costs on one 640x480 frame with {len(boxes)} faces:")
-    print(f"  HOG detection        {timed(lambda: detector(one), 5):7.1f} ms per frame")
-    print(f"  MTCNN detection      {timed(lambda: mtcnn(one), 3):7.1f} ms per frame")
-    print(f"  68 landmarks         {timed(lambda: landmarks(one, boxes[0]), 20):7.1f} ms per face")
-    face = landmarks(one, boxes[0])
+    blazeface, mesh = faces.pipeline("blazeface")
+    grey = faces.as_grey(one)  # what run.py's loop gives dlib's pipeline
+    boxes, detections = detector(grey), blazeface(one)
+    print(f"stage costs on one 640x480 frame with {len(boxes)} faces (HOG), {len(detections)} (BlazeFace):")
+    print(f"  BlazeFace short range {timed(lambda: blazeface.short(faces.as_bgr(one)), 20):7.1f} ms per frame")
+    print(f"  BlazeFace full range  {timed(lambda: blazeface.full(faces.as_bgr(one)), 20):7.1f} ms per frame")
+    print(f"  HOG detection (grey)  {timed(lambda: detector(grey), 5):7.1f} ms per frame")
+    print(f"  MTCNN detection       {timed(lambda: mtcnn(one), 3):7.1f} ms per frame")
+    face, mesh_face = landmarks(grey, boxes[0]), mesh(one, detections[0])
+    print(f"  face mesh, followed   {timed(lambda: mesh.follow(one, mesh_face), 20):7.1f} ms per face")
+    print(f"  68 landmarks          {timed(lambda: landmarks(grey, boxes[0]), 20):7.1f} ms per face")
+    print(f"  align on the mesh     {timed(lambda: faces.chip(one, mesh_face, 160, 0.25), 20):7.1f} ms per face")
+    print(f"  align on 68 points    {timed(lambda: faces.chip(one, face, 160, 0.25), 20):7.1f} ms per face")
     for spec, embedder in embedders.items():
         start = time.perf_counter()
         embedder([faces.chip(one, face, embedder.size, embedder.padding)])
@@ -112,12 +123,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         people = people_folder(tmp)
         for n, frames in clips.items():
-            for spec, embedder in embedders.items():
-                tracked = Recognizer(embedder, people)
+            for (spec, embedder), pipeline in itertools.product(embedders.items(), args.detector):
+                tracked = Recognizer(embedder, people, pipeline)
                 fps_tracked = loop_fps(tracked, frames)
-                every = Recognizer(embedder, people, detect_every=1, embed_every=1)
+                every = Recognizer(embedder, people, pipeline, detect_every=1, embed_every=1)
                 fps_every = loop_fps(every, frames)
-                print(f"{spec}, {n} face(s), {len(frames)} frames: tracked {fps_tracked:5.1f} fps "
+                print(f"{spec}, {pipeline}, {n} face(s), {len(frames)} frames: tracked {fps_tracked:5.1f} fps "
                       f"({tracked.embedded} embeddings), every frame {fps_every:5.1f} fps ({every.embedded}), "
                       f"speed-up x{fps_tracked / fps_every:.1f}")
     rng = np.random.default_rng(0)
