@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import ImageFont
 
+from devanagari.app import verify_video
 from devanagari.classes import by_folder
 from devanagari.preprocess import skeleton
 from devanagari.synth import render_glyph
@@ -120,4 +121,5 @@ def write_scene(path, frames_and_labels):
         writer.write(frame)
         truth.append(label)
     writer.release()
+    verify_video(path, len(truth))  # VideoWriter.write says nothing when a frame does not reach the disk
     return truth
