@@ -84,7 +84,8 @@ def main(argv=None):
     parser.add_argument("--faces", type=in_range(int, 0, len(CLIP_PHOTOS)), nargs="+", default=[1, 2, 3],
                         help=f"faces per clip, 0-{len(CLIP_PHOTOS)}; 0: no clips (default 1 2 3)")
     parser.add_argument("--detector", nargs="+", choices=faces.DETECTORS, default=["blazeface", "hog"],
-                        help="face pipelines of the recognition loop (default: blazeface hog)")
+                        metavar="NAME", help=f"face pipelines of the recognition loop: {', '.join(faces.DETECTORS)} "
+                                             "(default: blazeface hog)")
     args = parser.parse_args(argv)
     embedders, load_seconds = {}, {}
     for spec in args.model:  # a bad --model fails before the clips are made

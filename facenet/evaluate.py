@@ -30,7 +30,7 @@ Usage:
     python facenet/evaluate.py                        # both models, both pipelines, at the shipped thresholds
     python facenet/evaluate.py --calibrate            # also print the calibrated thresholds
     python facenet/evaluate.py --part turned alignment eyes --model dlib facenet
-    python facenet/evaluate.py --part eyes --blink-clip tests/data/drowsiness/carphone_pristine.mp4 tests/data/drowsiness/carphone_blinks.json
+    python facenet/evaluate.py --part eyes --blink-clip clip.mp4 blinks.json    # e.g. tests/data/drowsiness/carphone_*
     python facenet/evaluate.py --model trained.keras --per-photo 4 --detector hog
 
 Keys:
@@ -366,12 +366,12 @@ def blink_clip_counts(ears, times, marked, threshold):
 
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", nargs="+", choices=PARTS, default=["accuracy"],
-                        help="what to measure (default accuracy)")
+    parser.add_argument("--part", nargs="+", choices=PARTS, default=["accuracy"], metavar="PART",
+                        help=f"what to measure: {', '.join(PARTS)} (default accuracy)")
     parser.add_argument("--model", nargs="+", default=["dlib", "facenet"],
                         help="facenet, dlib or .keras files from train.py (default: dlib facenet)")
     parser.add_argument("--detector", nargs="+", choices=faces.DETECTORS, default=["blazeface", "hog"],
-                        help="face pipelines (default: blazeface hog)")
+                        metavar="NAME", help=f"face pipelines: {', '.join(faces.DETECTORS)} (default: blazeface hog)")
     parser.add_argument("--per-photo", type=positive_int, default=8, help="augmentations per photo (default 8)")
     parser.add_argument("--calibrate", action="store_true", help="calibrate the thresholds on seed 1 first")
     parser.add_argument("--blink-clip", nargs=2, metavar=("CLIP", "BLINKS_JSON"),

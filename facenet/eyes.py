@@ -15,7 +15,7 @@ MESH_EYES = ((33, 160, 158, 133, 153, 144), (362, 385, 387, 263, 373, 380))
 EYES = {68: DLIB_EYES, 468: MESH_EYES}  # by the number of landmarks
 
 EAR_OPEN = 0.2  # eyes-open gate on dlib's points; the seed used 0.25, too strict for many at webcam resolution
-EAR_OPEN_MESH = 0.18  # on the mesh's points: README "Liveness", `python facenet/evaluate.py --part eyes`
+EAR_OPEN_MESH = 0.18  # on the mesh's points: README "Liveness: the eye gate" (evaluate.py --part eyes)
 BLINK_HYSTERESIS = 0.03  # the eye must reopen clearly above the gate, so noise around it is no blink
 
 

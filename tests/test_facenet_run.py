@@ -16,7 +16,7 @@ PHOTOS = DATA / "facenet"
 RUN, ENROLL = ROOT / "facenet" / "run.py", ROOT / "facenet" / "enroll.py"
 DLIB = ("--model", "dlib")  # dlib's descriptor (the default FaceNet is used by one test)
 # The clip's blinks are eyes painted shut on dlib's 68 points (synthetic.close_eyes): dlib's pipeline sees them shut,
-# the face mesh mostly does not (README "Liveness"); its real blinks are tested in test_facenet_mesh.py.
+# the face mesh mostly does not (README "Liveness: the eye gate"); its real blinks are tested in test_facenet_mesh.py.
 HOG = ("--detector", "hog")
 BLINKS = (10, 34)  # frames where every face in the clip shuts its eyes for 4 frames
 
