@@ -96,18 +96,41 @@ def test_sigterm_keeps_the_best_model_and_exits_143(tiny_data, tmp_path):
                                                           "m.metrics.json", "m.tflite", "m.tflite.sha256"]
 
 
-def test_sigterm_ends_leave_family_out_and_not_only_its_run(tmp_path):
-    """Each run caught the interrupt and the next began: Ctrl-C and SIGTERM could not stop lofo.py."""
+def test_sigterm_ends_leave_family_out_and_not_only_its_run(tmp_path, monkeypatch, capfd):
+    """Each run caught the interrupt and the next began: Ctrl-C and SIGTERM could not stop lofo.py. In this
+    process (TensorFlow is loaded once), through run_main as `python devanagari/lofo.py` runs it."""
+    import os
+    import tempfile
+    import threading
+    from devanagari import lofo
+    from devanagari.app import STOP_SIGNALS, run_main
     from test_devanagari_lofo import tiny_family_set
     data, scratch = tmp_path / "set", tmp_path / "tmp"
     tiny_family_set(data)
     scratch.mkdir()
-    process = start_script(ROOT / "devanagari" / "lofo.py", "--data", data, "--groups", 2, "--epochs", 200,
-                           "--width", 2, "--batch-size", 1, "--out", tmp_path / "lofo.json",
-                           env={"TMPDIR": str(scratch)})  # where its runs keep their checkpoints
-    stderr = _stop_at_the_first_checkpoint(process, scratch, "*/run0.keras")
-    assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
-    assert "run 2/2" not in stderr and "Traceback" not in stderr
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where its runs keep their checkpoints
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    done = threading.Event()
+
+    def stop_at_the_first_checkpoint():
+        while not any(scratch.glob("*/run0.keras")) and not done.wait(0.02):
+            pass
+        if not done.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    watcher = threading.Thread(target=stop_at_the_first_checkpoint, daemon=True)
+    watcher.start()
+    try:
+        code = run_main(lofo.main, ["--data", str(data), "--groups", "2", "--epochs", "200", "--width", "2",
+                                    "--batch-size", "1", "--out", str(tmp_path / "lofo.json")])
+    finally:
+        done.set()
+        watcher.join()
+        for number, handler in handlers.items():  # run_main leaves a stopped process ignoring signals
+            signal.signal(number, handler)
+    err = capfd.readouterr().err
+    assert code == 128 + signal.SIGTERM, err[-3000:]
+    assert "run 1/2" in err and "run 2/2" not in err and "Traceback" not in err
     assert not (tmp_path / "lofo.json").exists() and list(scratch.iterdir()) == []
 
 
