@@ -81,8 +81,9 @@ def photos_and_mirrors(photos):
 
 
 def single_face(rgb, embedding):
-    """The face of a photo with exactly one, found as run.py and the embedding cache find it: on the grey image."""
-    found = faces.find_faces(faces.as_grey(rgb), embedding.detector, embedding.landmarks)
+    """The face of a photo with exactly one, found as run.py and the embedding cache find it (on the image its
+    pipeline looks at: grey for dlib, colour for the mesh)."""
+    found = faces.find_faces(faces.for_pipeline(rgb, embedding.landmarks), embedding.detector, embedding.landmarks)
     return found[0] if len(found) == 1 else None
 
 
@@ -212,7 +213,8 @@ def turned_part(embeddings, photos, detectors, models):
                 image, matrix = synthetic.turn(rgb, angle)
                 truth = upright[stem] @ matrix[:, :2].T + matrix[:, 2]
                 tolerance = FOUND_TOLERANCE * np.linalg.norm(truth[1] - truth[0])
-                everything = faces.find_faces(faces.as_grey(image), embedding.detector, embedding.landmarks)
+                everything = faces.find_faces(faces.for_pipeline(image, embedding.landmarks), embedding.detector,
+                                              embedding.landmarks)
                 right = [f for f in everything if np.abs(faces.eye_centres(f.points) - truth).max() <= tolerance]
                 found += bool(right)
                 for spec in models:

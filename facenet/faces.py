@@ -142,6 +142,7 @@ class Landmarks:
 
     count = 68  # landmarks a face
     colour = False  # looks at the grey image (for_pipeline)
+    alignment = "dlib 68 points"  # recorded with cached embeddings: chips aligned otherwise embed differently
 
     def __init__(self):
         self.predictor = dlib.shape_predictor(dlib_model("shape_predictor_68_face_landmarks.dat"))
@@ -207,6 +208,7 @@ class MeshLandmarks:
 
     count = 468  # landmarks a face
     colour = True  # looks at the colour image (for_pipeline)
+    alignment = "mesh eye centres"  # recorded with cached embeddings (people.py)
 
     def __init__(self, mesh=None, turned_faces=True, min_presence=MIN_PRESENCE):
         self.mesh = mesh or FaceMesh()

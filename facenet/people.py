@@ -14,7 +14,6 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from facenet import faces
@@ -59,7 +58,7 @@ def cache_path(folder, embedder):
     return Path(folder) / f".embeddings-{embedder.key}.npz"
 
 
-def _load_cache(path, embedder):
+def _load_cache(path, embedder, version):
     """{photo digest: embedding}; {} when there is no cache yet; None (with a warning) when it is damaged (empty,
     truncated, not an .npz, of another dimension) or was made by another version of the model (the TensorFlow
     FaceNet's caches record none). Its photos are then embedded again and the cache rewritten."""
@@ -71,15 +70,15 @@ def _load_cache(path, embedder):
             raise ValueError("an .npy array, not an .npz archive")
         with data:
             digests, embeddings = data["digests"], data["embeddings"]
-            version = str(data["model"]) if "model" in data.files else "none recorded"
+            made_by = str(data["model"]) if "model" in data.files else "none recorded"
         if embeddings.ndim != 2 or embeddings.shape[1] != embedder.dim or len(digests) != len(embeddings):
             raise ValueError(f"embeddings of shape {embeddings.shape}, expected ({len(digests)}, {embedder.dim})")
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # what np.load raises
         warn(f"damaged embedding cache {str(path)!r} ({str(e) or type(e).__name__}); recomputing it")
         return None
-    if version != embedder.version:
-        warn(f"embedding cache {str(path)!r} was made by another version of the model ({version}, now "
-             f"{embedder.version}); embedding its photos again")
+    if made_by != version:
+        warn(f"embedding cache {str(path)!r} was made by another model or alignment ({made_by}; now {version}); "
+             "embedding its photos again")
         return None
     return {str(d): e for d, e in zip(digests, embeddings)}
 
@@ -92,6 +91,12 @@ class Embedding:
         self.detector = detector or faces.HogDetector()
         self.landmarks = landmarks or faces.Landmarks()
 
+    @property
+    def version(self):
+        """What made an embedding: the model's version and the alignment of its chips (the same face aligned on
+        the mesh's eye centres or on dlib's 68 points is up to 0.34 apart in FaceNet's space)."""
+        return f"{self.embedder.version}, aligned on {self.landmarks.alignment}"
+
     def chips(self, rgb, found):
         return [faces.chip(rgb, f, self.embedder.size, self.embedder.padding) for f in found]
 
@@ -103,8 +108,9 @@ class Embedding:
         except ValueError as e:
             warn(f"{e}, photo skipped")
             return None
-        # Landmarks on the grey image, as run.py finds them, so that a photo embeds the same in both.
-        found = faces.faces_in_photo(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), self.detector, self.landmarks)
+        # The image the pipeline looks at (grey for dlib, colour for the mesh), as run.py gives it, so that a
+        # photo embeds the same in both.
+        found = faces.faces_in_photo(faces.for_pipeline(rgb, self.landmarks), self.detector, self.landmarks)
         if len(found) != 1:
             warn(f"{path}: {len(found)} faces found, photo skipped")
             return None
@@ -114,7 +120,7 @@ class Embedding:
 def person_embeddings(folder, embedding, stats=None):
     """(n, dim) embeddings of a person's photos, from the cache where the photo is unchanged."""
     path = cache_path(folder, embedding.embedder)
-    cached = _load_cache(path, embedding.embedder)
+    cached = _load_cache(path, embedding.embedder, embedding.version)
     digests, vectors, changed = [], [], cached is None
     cached = cached or {}
     for photo in photos(folder):
@@ -138,7 +144,7 @@ def person_embeddings(folder, embedding, stats=None):
         matrix = np.stack(vectors) if vectors else np.zeros((0, embedding.embedder.dim), np.float32)
         buffer = io.BytesIO()
         np.savez(buffer, digests=np.array(digests, dtype=str), embeddings=matrix,
-                 model=np.array(embedding.embedder.version))
+                 model=np.array(embedding.version))
         try:
             write_atomic(path, buffer.getvalue(), force=True)  # the cache is the tool's own file
         except OSError as e:  # a read-only people folder still recognises; it only embeds again next time

@@ -76,9 +76,10 @@ class Recognizer:
 
     def still(self, rgb):
         """Results for every face in a still image; a photo cannot blink, so `live` is False."""
-        # Grey, as the embedding cache finds landmarks in enrolled photos (people.py): an enrolled photo then
-        # embeds identically in both. The mesh pipeline would rather have colour (faces.py).
-        found = faces.find_faces(faces.as_grey(rgb), self.embedding.detector, self.embedding.landmarks)
+        # The image the pipeline looks at, as the embedding cache gives it for enrolled photos (people.py): an
+        # enrolled photo then embeds identically in both.
+        found = faces.find_faces(faces.for_pipeline(rgb, self.embedding.landmarks), self.embedding.detector,
+                                 self.embedding.landmarks)
         ears = [face_ear(f.points) for f in found]
         open_faces = [f for f, ear in zip(found, ears) if ear >= self.ear_threshold]
         names, dists = self._identify(rgb, open_faces)

@@ -10,6 +10,7 @@ import pytest
 import facenet  # noqa: F401
 from facenet import faces, synthetic
 from facenet.embedders import DlibEmbedder
+from facenet.people import Embedding, person_embeddings
 from facenet.evaluate import dlib_chip_matrix
 from facenet.eyes import BLINK_HYSTERESIS, EAR_OPEN_MESH, BlinkDetector, face_ear
 from facenet.recognizer import Recognizer
@@ -38,7 +39,7 @@ def photo(stem):
 
 
 def the_face(image, pipeline):
-    found = faces.find_faces(faces.as_grey(image), *pipeline)  # as run.py finds faces in photos
+    found = faces.find_faces(faces.for_pipeline(image, pipeline[1]), *pipeline)  # as run.py finds faces in photos
     assert len(found) == 1, len(found)
     return found[0]
 
@@ -205,3 +206,20 @@ def test_run_require_blink_names_the_real_driver_after_his_first_blink(tmp_path)
     assert all(e["name"] is None and not e["live"] for e in seen if e["frame"] < blinks[0])
     after = [e for e in seen if blinks[0] <= e["frame"] < blinks[0] + 30]
     assert after and all(e["live"] and e["name"] == "unknown" for e in after)
+
+
+def test_a_cache_aligned_on_dlibs_points_is_embedded_again_for_the_mesh(tmp_path, mesh, dlib_pipeline, capsys):
+    """The same photo aligned on the mesh's eye centres or on dlib's 68 points embeds differently: a cache records
+    the alignment, and the other pipeline embeds its photos again rather than match against them."""
+    folder = tmp_path / "biden"
+    folder.mkdir()
+    shutil.copy(PHOTOS / "biden_1.jpg", folder)
+    embedder = DlibEmbedder()
+    by_dlib = person_embeddings(folder, Embedding(embedder, *dlib_pipeline))
+    stats = {}
+    by_mesh = person_embeddings(folder, Embedding(embedder, *mesh), stats)
+    assert stats["computed"] == 1 and "aligned on dlib 68 points" in capsys.readouterr().err
+    assert not np.allclose(by_dlib, by_mesh, atol=1e-3)
+    stats = {}
+    again = person_embeddings(folder, Embedding(embedder, *mesh), stats)
+    assert stats.get("computed", 0) == 0 and np.allclose(again, by_mesh)
