@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from drowsiness import head_render
-from drowsiness.app import ArgumentParser, check_new, run_main, write_atomic
+from drowsiness.app import ArgumentParser, check_new, run_main, verify_video, write_atomic
 
 # Shipped inside the folder (data/SOURCE.md), so that clips.py and benchmark.py work in a folder copied alone.
 CARPHONE = Path(__file__).resolve().parent / "data" / "carphone_pristine.mp4"
@@ -140,6 +140,7 @@ def write_video(path, images, fps, force=False):
         for image in images:
             writer.write(image)
         writer.release()
+        verify_video(partial, len(images), path)  # a full disk cuts a video short without a word
 
     return write_atomic(path, write, force)
 

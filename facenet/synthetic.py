@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as `python facenet/synthetic.py`: make the 
 import cv2
 import numpy as np
 
-from facenet.app import ArgumentParser, check_new, nonneg_int, positive_int, run_main, write_atomic
+from facenet.app import ArgumentParser, check_new, nonneg_int, positive_int, run_main, verify_video, write_atomic
 from facenet.faces import LEFT_EYE, RIGHT_EYE
 
 WIDTH, HEIGHT = 640, 480
@@ -126,6 +126,7 @@ def write_clip(path, photos, frames=150, blink_at=(), fps=30.0, force=False):
             writer.write(image)
             all_boxes.append(boxes)
         writer.release()
+        verify_video(partial, len(all_boxes), path)  # a full disk cuts a video short without a word
 
     write_atomic(path, write, force)
     return all_boxes

@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 
 from facenet import faces, synthetic
-from facenet.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int, run_main,
-                         write_atomic)
+from facenet.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int,
+                         random_seed, run_main, write_atomic)
 from facenet.people import PHOTO_EXTENSIONS
 
 TOOL = "facenet"
@@ -61,7 +61,7 @@ def parse_args(argv=None):
     parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (default 0.001)")
     parser.add_argument("--val-fraction", type=in_range(float, 0.01, 0.99), default=0.2,
                         help="identities held out (default 0.2)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=random_seed, default=0)
     args = parser.parse_args(argv)
     if not args.out.endswith(".keras"):
         raise ValueError("--out must end in .keras")

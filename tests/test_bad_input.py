@@ -241,6 +241,9 @@ def assert_refused(script, argv, capfd, root):
     return lines[0]
 
 
+SEEDS = ["--seed -1", "--seed 1180591620717411303424"]  # 2**70: refused when parsed, not after TensorFlow's lines
+
+
 def case(script, args, id=None):
     return pytest.param(script, args, id=id or f"{script} {args}")
 
@@ -313,7 +316,7 @@ FACENET_OTHERS = [
     *[case("facenet/train.py", f"--synthetic 4 --out {{root}}/m.keras {flag}") for flag in (
         "--margin nan", "--margin -1", "--margin inf", "--lr 0", "--lr inf", "--lr -0.1", "--width -1",
         "--width nan", "--width 100000", "--val-fraction 1.5", "--val-fraction 0", "--size 100000", "--size 0",
-        "--dim 0", "--per-id 0", "--batch-ids 100000", "--epochs 0", "--steps -1", "--seed nan")],
+        "--dim 0", "--per-id 0", "--batch-ids 100000", "--epochs 0", "--steps -1", "--seed nan", *SEEDS)],
     case("facenet/train.py", "--synthetic 100000000 --out {root}/m.keras"),
     case("facenet/train.py", "--synthetic 0 --out {root}/m.keras"),
     case("facenet/train.py", "--synthetic 4 --out {existing_keras}"),
@@ -343,7 +346,6 @@ FACENET_OTHERS = [
 
 OWN_CASES = DROWSINESS_RUN + DROWSINESS_OTHERS + FACENET_RUN + FACENET_OTHERS
 
-SEEDS = ["--seed -1", "--seed 1180591620717411303424"]  # 2**70: refused when parsed, not after TensorFlow's lines
 HSV_AND_PROFILE = ["--color bogus", "--hsv 1 2 3", "--hsv 0 0 0 999 999 999", "--hsv -5 0 0 10 255 255",
                    "--hsv a b c d e f", "--profile {missing}", "--profile {bad_json}", "--profile {empty_json}",
                    "--profile {list_json}", "--profile {binary_csv}", "--save-profile {dir_json}",
