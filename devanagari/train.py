@@ -123,7 +123,7 @@ def synthetic_data(args):
 
     class Fresh(keras.utils.PyDataset):
         def __len__(self):
-            return args.per_epoch // args.batch_size
+            return max(1, -(-args.per_epoch // args.batch_size))  # whole batches, at least one
 
         def __getitem__(self, i):
             x, y = train_gen.batch(args.batch_size)
