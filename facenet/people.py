@@ -54,8 +54,11 @@ def photos(folder):
                   and p.stat().st_size > 0)
 
 
-def cache_path(folder, embedder):
-    return Path(folder) / f".embeddings-{embedder.key}.npz"
+def cache_path(folder, embedding):
+    """The cache of one model and one alignment: switching --detector between the mesh and dlib's pipelines keeps
+    both (a chip aligned otherwise embeds differently). dlib-aligned caches keep their former names."""
+    suffix = "" if embedding.landmarks.alignment == faces.Landmarks.alignment else "-mesh"
+    return Path(folder) / f".embeddings-{embedding.embedder.key}{suffix}.npz"
 
 
 def _load_cache(path, embedder, version):
@@ -119,7 +122,7 @@ class Embedding:
 
 def person_embeddings(folder, embedding, stats=None):
     """(n, dim) embeddings of a person's photos, from the cache where the photo is unchanged."""
-    path = cache_path(folder, embedding.embedder)
+    path = cache_path(folder, embedding)
     cached = _load_cache(path, embedding.embedder, embedding.version)
     digests, vectors, changed = [], [], cached is None
     cached = cached or {}

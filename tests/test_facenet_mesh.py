@@ -10,7 +10,7 @@ import pytest
 import facenet  # noqa: F401
 from facenet import faces, synthetic
 from facenet.embedders import DlibEmbedder
-from facenet.people import Embedding, person_embeddings
+from facenet.people import Embedding, cache_path, person_embeddings
 from facenet.evaluate import dlib_chip_matrix
 from facenet.eyes import BLINK_HYSTERESIS, EAR_OPEN_MESH, BlinkDetector, face_ear
 from facenet.recognizer import Recognizer
@@ -208,9 +208,9 @@ def test_run_require_blink_names_the_real_driver_after_his_first_blink(tmp_path)
     assert after and all(e["live"] and e["name"] == "unknown" for e in after)
 
 
-def test_a_cache_aligned_on_dlibs_points_is_embedded_again_for_the_mesh(tmp_path, mesh, dlib_pipeline, capsys):
-    """The same photo aligned on the mesh's eye centres or on dlib's 68 points embeds differently: a cache records
-    the alignment, and the other pipeline embeds its photos again rather than match against them."""
+def test_each_alignment_has_its_cache_and_a_wrong_one_is_embedded_again(tmp_path, mesh, dlib_pipeline, capsys):
+    """The same photo aligned on the mesh's eye centres or on dlib's 68 points embeds differently: each pipeline
+    has its own cache, which records the alignment; a cache of the other alignment is embedded again."""
     folder = tmp_path / "biden"
     folder.mkdir()
     shutil.copy(PHOTOS / "biden_1.jpg", folder)
@@ -218,8 +218,17 @@ def test_a_cache_aligned_on_dlibs_points_is_embedded_again_for_the_mesh(tmp_path
     by_dlib = person_embeddings(folder, Embedding(embedder, *dlib_pipeline))
     stats = {}
     by_mesh = person_embeddings(folder, Embedding(embedder, *mesh), stats)
-    assert stats["computed"] == 1 and "aligned on dlib 68 points" in capsys.readouterr().err
+    assert stats["computed"] == 1 and not capsys.readouterr().err  # a cache of its own, beside dlib's
     assert not np.allclose(by_dlib, by_mesh, atol=1e-3)
+    for pipeline, expected in ((mesh, by_mesh), (dlib_pipeline, by_dlib)):  # switching back and forth: cached
+        stats = {}
+        again = person_embeddings(folder, Embedding(embedder, *pipeline), stats)
+        assert stats.get("computed", 0) == 0 and np.allclose(again, expected)
+    # a mesh cache that claims dlib's alignment (made before the cache recorded it) is made again
+    mesh_cache = cache_path(folder, Embedding(embedder, *mesh))
+    dlib_cache = cache_path(folder, Embedding(embedder, *dlib_pipeline))
+    assert mesh_cache != dlib_cache
+    mesh_cache.write_bytes(dlib_cache.read_bytes())
     stats = {}
-    again = person_embeddings(folder, Embedding(embedder, *mesh), stats)
-    assert stats.get("computed", 0) == 0 and np.allclose(again, by_mesh)
+    person_embeddings(folder, Embedding(embedder, *mesh), stats)
+    assert stats["computed"] == 1 and "aligned on dlib 68 points" in capsys.readouterr().err

@@ -111,7 +111,7 @@ def test_a_cache_made_by_another_version_of_the_model_is_embedded_again(tmp_path
     digest = hashlib.sha1((folder / "biden_1.jpg").read_bytes()).hexdigest()
     stale = np.zeros((1, 512), np.float32)
     stale[0, 0] = 1.0  # a unit vector, as FaceNet's are, but not this photo's
-    cache = cache_path(folder, facenet_embedding.embedder)
+    cache = cache_path(folder, facenet_embedding)
     assert cache.name == ".embeddings-facenet.npz"  # the name the TensorFlow embedder's caches have
     cache.write_bytes(npz_bytes(digests=np.array([digest]), embeddings=stale))
     stats = {}

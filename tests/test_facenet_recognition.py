@@ -67,7 +67,7 @@ def test_embedding_cache_recomputes_only_changed_photos(tmp_path, dlib_embedding
     stats = {}
     first = person_embeddings(folder, dlib_embedding, stats)
     assert first.shape == (2, 128) and stats["computed"] == 2
-    assert cache_path(folder, dlib_embedding.embedder).is_file()
+    assert cache_path(folder, dlib_embedding).is_file()
     stats = {}
     again = person_embeddings(folder, dlib_embedding, stats)
     assert stats.get("computed", 0) == 0 and np.allclose(first, again)
@@ -105,7 +105,7 @@ DAMAGED_CACHES = {
 @pytest.mark.parametrize("damage", DAMAGED_CACHES)
 def test_a_damaged_cache_is_recomputed_with_a_warning(tmp_path, dlib_embedding, damage, capsys):
     folder = people_folder(tmp_path, ["biden_1"]) / "biden"
-    cache = cache_path(folder, dlib_embedding.embedder)
+    cache = cache_path(folder, dlib_embedding)
     expected = person_embeddings(folder, dlib_embedding)
     if damage == "wrong dimension":  # the photo's real digest, so only the shape can give the cache away
         digest = hashlib.sha1((folder / "biden_1.jpg").read_bytes()).hexdigest()
