@@ -217,7 +217,7 @@ def _x_server_accepts(display):
     xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
-    with _stderr_silenced():  # libxcb writes the server's refusal ("Authorization required, ...") to fd 2
+    with stderr_silenced():  # libxcb writes the server's refusal ("Authorization required, ...") to fd 2
         connection = xcb.xcb_connect(display.encode(), None)
         refused = xcb.xcb_connection_has_error(connection)
         xcb.xcb_disconnect(connection)
@@ -225,7 +225,7 @@ def _x_server_accepts(display):
 
 
 @contextlib.contextmanager
-def _stderr_silenced():
+def stderr_silenced():
     """File descriptor 2 points at /dev/null for a moment: a C library's own messages go nowhere."""
     try:
         sys.stderr.flush()

@@ -11,16 +11,15 @@
 `key` names the embedding cache of a people folder; `version` is recorded in it, so that a cache made by another
 version of the same model (FaceNet run by TensorFlow, before the .tflite) is embedded again.
 """
-import contextlib
 import json
 import math
 import os
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from facenet.app import stderr_silenced
 from facenet.faces import dlib_model
 from facenet.tflite_model import TFLiteModel, checksum_path
 
@@ -139,23 +138,9 @@ def import_tensorflow():
     """TensorFlow, imported with its C++ start-up notices (oneDNN, absl) kept off stderr: TensorFlow 2.21 prints
     them whatever TF_CPP_MIN_LOG_LEVEL says, and a tool's stderr holds its own lines only."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with quiet_stderr():
+    with stderr_silenced():
         import tensorflow as tf
     return tf
-
-
-@contextlib.contextmanager
-def quiet_stderr():
-    """File descriptor 2 to the null device for the block: C++ code writes there directly, not to sys.stderr."""
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
 
 
 def _file_digest(path):

@@ -35,9 +35,8 @@ import cv2
 import numpy as np
 
 from facenet import faces, synthetic
-from facenet.app import ArgumentParser, ToolError, check_new, positive_int, run_main, write_atomic
-from facenet.embedders import (FACENET_MODEL, FACENET_QUANTIZATION, FaceNetEmbedder, import_tensorflow,
-                               quiet_stderr, standardise)
+from facenet.app import ArgumentParser, ToolError, check_new, positive_int, run_main, stderr_silenced, write_atomic
+from facenet.embedders import FACENET_MODEL, FACENET_QUANTIZATION, FaceNetEmbedder, import_tensorflow, standardise
 from facenet.evaluate import labelled_photos
 from facenet.tflite_model import TFLiteModel, record_checksum
 
@@ -92,7 +91,7 @@ def convert(tf, graph_def, quantize):
         if quantize == "float16":
             converter.target_spec.supported_types = [tf.float16]
         try:
-            with quiet_stderr():  # the converter's C++ progress lines; its errors are raised in Python
+            with stderr_silenced():  # the converter's C++ progress lines; its errors are raised in Python
                 return converter.convert()
         except Exception as e:  # ConverterError and friends
             raise ToolError(f"the converter refused the graph: {str(e).strip().splitlines()[0]}") from None

@@ -76,8 +76,8 @@ def test_the_check_sees_an_import_that_failed_while_stderr_was_silenced(tmp_path
     (tmp_path / "tensorflow").mkdir()
     (tmp_path / "tensorflow" / "__init__.py").write_text("raise ImportError('a broken install')\n")
     code = (f"sys.path.insert(0, {str(tmp_path)!r})\n"
-            "from facenet.embedders import quiet_stderr\n"
-            "with quiet_stderr():\n"
+            "from facenet.app import stderr_silenced\n"
+            "with stderr_silenced():\n"
             "    try:\n"
             "        import tensorflow\n"
             "    except ImportError:\n"
