@@ -303,12 +303,19 @@ def test_a_written_video_is_counted_before_it_takes_its_name(tmp_path):
         app.verify_video(tmp_path / "three.avi", 4)
 
 
+def _as_from_a_terminal():
+    """The stop signals at their defaults in the child, as for a run started from a terminal: a test runner started
+    in the background or under nohup passes SIGINT or SIGHUP on ignored, and the tool rightly keeps them so."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
 def _start_run(tmp_path, frames=2000, **kwargs):
     clip = _small_video(tmp_path / "in.avi", frames=frames)
     out = tmp_path / "out.avi"
     process = subprocess.Popen([sys.executable, "hand_tracking/run.py", "--target", "object", "--source", str(clip),
                                 "--no-display", "--output", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                               **kwargs)
+                               preexec_fn=_as_from_a_terminal, **kwargs)
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".partial-") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -124,7 +124,7 @@ def test_image_folder_gives_one_event_per_face_per_image_with_its_path(tmp_path,
         shutil.copy(PHOTOS / f"{stem}.jpg", folder / f"{stem}.jpg")
     log = tmp_path / "events.jsonl"
     run_script(RUN, "--source", folder, "--people", people, "--log", log)  # the default model: FaceNet
-    assert (people / "Обама" / ".embeddings-facenet.npz").is_file()  # enrolled with dlib, embedded on demand
+    assert (people / "Обама" / ".embeddings-facenet-mesh.npz").is_file()  # enrolled with dlib, embedded on demand
     events = [e for e in read_events(log) if e["event"] == "face"]
     assert [(e["frame"], e["path"].rsplit("/", 1)[-1], e["name"]) for e in events] == [
         (0, "collins_1.jpg", "unknown"), (1, "hopper_1.jpg", "Grace Hopper"), (2, "obama_3.jpg", "Обама")]
