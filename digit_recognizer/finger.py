@@ -20,21 +20,24 @@ A hand cut by the frame's edge writes too: a hand near the camera, or writing in
 its wrist and part of its palm out of sight. The landmark model guesses what it cannot see, and its guesses go
 wrong in three ways, each with its own guard. Measured with hands.py on the clips of hand_clip.py (MNIST test
 digits 0-19 written by the pointing photo at 1, 1.5 and 2 times its size, at the top, middle and bottom of the
-frame; digits 0-9 traced by the half-curled photo the same way):
-- a half-curled index entering from below reads as straight: 0.90-0.97 in the 74 frames where it read as pointing
-  with the palm cut, while the pointing index measured >= 0.988 in 99 % of 3,812 such frames. While the palm is
-  cut (a palm landmark within EDGE_MARGIN of the edge, or beyond it) the pen goes down only on an index at least
-  CUT_EXTENDED_DOWN straight;
-- for a frame or two, while the hand changes shape, a hand that does not point reads as pointing, or the
-  fingertip lands far from the finger: the pose must be seen in DOWN_FRAMES frames in a row before the pen goes
-  down. With the palm in view that is only needed for an index under CLEARLY_STRAIGHT (the misreads read 0.91-0.98
-  straight, the pointing index >= 0.991), so that a dot written in one frame (ङ in the clips) is kept; with the palm
-  cut, a fingertip faster than CUT_JUMP_SPEED is not pointing either, so the pen waits for the tip to settle (at
-  twice the size, 38 of MNIST test digits 2000-2039 were read right, 32 when the pen went down at once);
+frame, and digits 2000-2039 at twice the size; digits 0-9 traced by the half-curled photo the same way):
+- a half-curled index entering from below reads as straight: 0.90-0.98 in the 182 frames where it read as pointing
+  with the palm cut, while the pointing index measured >= 0.987 in 95 % of 9,121 such frames. The palm is cut when
+  one of its landmarks lies within EDGE_MARGIN of the frame's edge or beyond it (the model shrinks a hand that is
+  coming into the picture and puts its wrist just inside the edge: with a quarter of a palm length, a half-curled
+  hand entering at 1.5 times the size wrote). Then the pen goes down only on an index at least CUT_EXTENDED_DOWN
+  straight;
+- for a frame or two, while the hand changes shape or comes into the picture, a hand that does not point reads as
+  pointing, or the fingertip lands far from the finger: the pose must be seen in DOWN_FRAMES frames in a row before
+  the pen goes down, and while the palm is cut a fingertip faster than CUT_JUMP_SPEED does not count as pointing,
+  so the pen waits for the tip to settle (at twice the size, 38 of digits 2000-2039 were read right, 32 without this
+  wait). With the palm in view an index at least CLEARLY_STRAIGHT puts it down at once (misreads there
+  were 0.91-0.98 straight, the pointing index >= 0.992), so that a dot written in one frame (ङ in the clips) is
+  kept;
 - a folded little finger at the frame's edge reads as straight (the only misread finger in 232 of the 1,477 writing
   frames at twice the size, at the top): the middle finger must be folded, and one of the ring and little fingers.
-  The pen was then down in 96.5 % of the writing frames in which the hand was followed (81 % with all three
-  folded), at that size.
+  The pen was then down in 89 % of the writing frames in which the hand was followed at that size (70 % with all
+  three folded).
 The pen used to lift whenever the palm was cut; that lifted it in the lower half of the picture for a hand of the
 usual size and everywhere for a hand at twice the size. A hand whose knuckles leave the picture is not followed at
 all (the palm detector does not find it and the landmark model's presence score falls below its threshold), so
@@ -57,7 +60,7 @@ EXTENDED_HOLD = 0.85  # ... and keeps it down while straighter than this (~37 de
 FOLDED_DOWN = 0.65  # middle, ring and little finger curled below this put the pen down (curled: <= 0.52) ...
 FOLDED_HOLD = 0.75  # ... and keep it down while below this; an open hand or a V (about 1.0) lifts it
 PALM = (0, 1, 5, 9, 13, 17)  # wrist, thumb CMC and the four finger MCPs
-EDGE_MARGIN = 0.25  # the palm is cut: a palm landmark nearer the edge than this many palm lengths (wrist-middle MCP)
+EDGE_MARGIN = 0.5  # the palm is cut: a palm landmark nearer the edge than this many palm lengths (wrist-middle MCP)
 CUT_EXTENDED_DOWN = 0.97  # ... then the index this straight puts the pen down. On the clips 0.96-0.985 refused
 # every half-curled hand and kept every digit; with 0.95 half-curled hands put the pen down
 DOWN_FRAMES = 2  # frames in a row the hand must point before the pen goes down (with 1 a half-curled hand wrote) ...

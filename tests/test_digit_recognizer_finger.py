@@ -109,6 +109,23 @@ def test_a_hand_that_does_not_point_never_draws(shape, hand_size, place, indices
     assert drawn == 0  # ... and never put the pen down
 
 
+def test_a_big_half_curled_hand_coming_in_never_draws_from_a_video_file(tmp_path, mnist):
+    # MNIST test digit 1009 traced by the half-curled hand at 1.5 times its size, read back from an MJPG file as
+    # run.py reads it: the landmark model shrank the hand coming into the picture and put its wrist just inside the
+    # edge; when the palm counted as cut only within a quarter of a palm length of the edge, the pen went down.
+    clip = tmp_path / "half_curled.avi"
+    hand_clip.write_clip(clip, (1009,), data=mnist, hand_size=1.5, shapes=hand_clip.HALF_CURLED)
+    capture, pen, seen, drawn, i = cv2.VideoCapture(str(clip)), FingerPen(), 0, 0, 0
+    ok, frame = capture.read()
+    while ok:
+        drawn += pen.locate(frame, i / hand_clip.FPS) is not None
+        seen += pen.hand is not None
+        ok, frame = capture.read()
+        i += 1
+    capture.release()
+    assert seen > 60 and drawn == 0
+
+
 def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
     # A "7" written, then the finger stays up and pointing: only space can read it.
     moves = hand_clip.hand_moves(hand_clip.digit_path(mnist["x_test"][0]))
