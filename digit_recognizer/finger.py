@@ -28,12 +28,11 @@ frame, and digits 2000-2039 at twice the size; digits 0-9 traced by the half-cur
   hand entering at 1.5 times the size wrote). Then the pen goes down only on an index at least CUT_EXTENDED_DOWN
   straight;
 - for a frame or two, while the hand changes shape or comes into the picture, a hand that does not point reads as
-  pointing, or the fingertip lands far from the finger: the pose must be seen in DOWN_FRAMES frames in a row before
-  the pen goes down, and while the palm is cut a fingertip faster than CUT_JUMP_SPEED does not count as pointing,
-  so the pen waits for the tip to settle (at twice the size, 38 of digits 2000-2039 were read right, 32 without this
-  wait). With the palm in view an index at least CLEARLY_STRAIGHT puts it down at once (misreads there
-  were 0.91-0.98 straight, the pointing index >= 0.992), so that a dot written in one frame (ङ in the clips) is
-  kept;
+  pointing, its index as straight as a pointing one (up to 0.987), or the fingertip lands far from the finger: the
+  pose must be seen in DOWN_FRAMES frames in a row before the pen goes down, and while the palm is cut a fingertip
+  faster than CUT_JUMP_SPEED does not count as pointing, so the pen waits for the tip to settle (at twice the size,
+  38 of digits 2000-2039 were read right, 32 without this wait). So a stroke loses its first frame, and a dot
+  written in a single frame (33 ms) is lost: hand_sprite.py holds the finger on a dot for 0.1 s, as a tap does;
 - a folded little finger at the frame's edge reads as straight (the only misread finger in 232 of the 1,477 writing
   frames at twice the size, at the top): the middle finger must be folded, and one of the ring and little fingers.
   The pen was then down in 89 % of the writing frames in which the hand was followed at that size (70 % with all
@@ -63,8 +62,7 @@ PALM = (0, 1, 5, 9, 13, 17)  # wrist, thumb CMC and the four finger MCPs
 EDGE_MARGIN = 0.5  # the palm is cut: a palm landmark nearer the edge than this many palm lengths (wrist-middle MCP)
 CUT_EXTENDED_DOWN = 0.97  # ... then the index this straight puts the pen down. On the clips 0.96-0.985 refused
 # every half-curled hand and kept every digit; with 0.95 half-curled hands put the pen down
-DOWN_FRAMES = 2  # frames in a row the hand must point before the pen goes down (with 1 a half-curled hand wrote) ...
-CLEARLY_STRAIGHT = 0.985  # ... unless the palm is in view and the index this straight: then at once
+DOWN_FRAMES = 2  # frames in a row the hand must point before the pen goes down (with 1 a half-curled hand wrote)
 CUT_JUMP_SPEED = 9.0  # index lengths per second (0.3 a frame at 30 fps): faster, a cut hand's fingertip is a misread
 
 # One Euro filter (Casiez, Roussel and Vogel, CHI 2012): the cut-off frequency rises with the speed, so a slow or
@@ -168,8 +166,7 @@ class FingerPen:
         jumped = self._jumped(landmarks, t)
         pointing = landmarks is not None and is_pointing(landmarks, self.down, cut) and not (cut and jumped)
         self.pointing_frames = self.pointing_frames + 1 if pointing else 0
-        self.down = pointing and (self.down or self.pointing_frames >= DOWN_FRAMES
-                                  or (not cut and straightness(landmarks, INDEX) >= CLEARLY_STRAIGHT))
+        self.down = pointing and (self.down or self.pointing_frames >= DOWN_FRAMES)
         if not self.down:
             self.filter.reset()
             return None
