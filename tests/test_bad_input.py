@@ -570,8 +570,10 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_keeps_its_outputs(tmp_path):
     out, log = tmp_path / "out.avi", tmp_path / "events.jsonl"
     proc = start_script(ROOT / "drowsiness" / "run.py", "--source", clip, "--no-display", "--no-sound",
                         "--output", out, "--log", log)
-    deadline = time.time() + 60  # two `stats` events (one a second of stream time): frames have been written
-    while (not log.exists() or log.read_text().count("\n") < 2) and proc.poll() is None and time.time() < deadline:
+    # Two `stats` events (one a second of stream time, the first at frame 0): frames have been written. Counting
+    # lines was not enough: `face_found` and the first `stats` both come before frame 0 is written.
+    deadline = time.time() + 60
+    while (not log.exists() or log.read_text().count('"stats"') < 2) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
