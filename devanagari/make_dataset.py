@@ -14,7 +14,7 @@ Usage:
     python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 1500]
         [--val-per-class 100] [--test-per-class 150] [--test-families "Lohit Devanagari,Mukta,..."]
         [--val-families "Gargi,Baloo 2"] [--families "Kalam,Hind,..."] [--seed 0] [--list-fonts]
-    python devanagari/make_dataset.py --reserved --out devanagari/data/reserved [--plain]
+    python devanagari/make_dataset.py --reserved --out devanagari/data/reserved [--plain | --bold]
 
 Keys:
     none (command-line tool)
@@ -68,9 +68,16 @@ def parse_args(argv=None):
     p.add_argument("--reserved", action="store_true",
                    help=f"render only the reserved families ({RESERVED_FAMILIES}) into Test/: the independent "
                    "test set, never used for training, validation or tuning")
-    p.add_argument("--plain", action="store_true", help="plain renderings (small rotations and pen widths) "
-                   "instead of handwriting-like ones")
+    rendering = p.add_mutually_exclusive_group()
+    rendering.add_argument("--plain", action="store_true", help="plain renderings (small rotations and pen widths) "
+                           "instead of handwriting-like ones")
+    rendering.add_argument("--bold", action="store_true", help="bold renderings: the font's own strokes grown by "
+                           "2-4 px on each side at 96 px (a marker), small rotations")
     return p.parse_args(argv)
+
+
+def rendering_of(args):
+    return "plain" if args.plain else "bold" if args.bold else "handwriting-like"
 
 
 def names(csv):
@@ -200,8 +207,8 @@ def main(argv=None):
     tmp = args.out.with_name(f".partial-{os.getpid()}-{args.out.name}")
     start = time.time()
     meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
-            "seed": args.seed, "rendering": "plain" if args.plain else "handwriting-like", "splits": {}}
-    aug = Augment.plain() if args.plain else Augment()
+            "seed": args.seed, "rendering": rendering_of(args), "splits": {}}
+    aug = {"plain": Augment.plain, "bold": Augment.bold}.get(rendering_of(args), Augment)()
     rows = []
     tmp.mkdir()
     try:

@@ -7,6 +7,8 @@ A sample is drawn large (64 px font) and given one of three pens:
   turned and wobbled on its own, ends left short so that small gaps open where a hand lifts, drawn with a pen
   whose width follows a random pressure profile, sometimes as a thin ball-point line with uneven ink, sometimes
   with ink bleeding into the paper.
+Any of them may then be gone over with a marker (`grow`): every stroke grown on both sides, which closes small
+loops and gaps as a thick pen does.
 Then it is warped by a random affine transform plus a smooth elastic field, cropped and fitted exactly like a
 run-time image (`fit_dhcd`), and blurred.
 """
@@ -42,15 +44,25 @@ class Augment:
     scale: tuple = (0.8, 1.2)  # independent x and y scale: narrow/wide, short/tall writing
     elastic: float = 3.5  # px amplitude (at 64 px) of the smooth displacement field
     blur: float = 0.8  # max Gaussian sigma at 32 px
+    marker: float = 0.2  # probability of a marker: every stroke grown on both sides by ...
+    marker_grow: tuple = (1 / 96, 5 / 96)  # ... this fraction of the font size (1-5 px at 96 px; issue 19's bold)
 
     @classmethod
     def plain(cls):
         """Plain renderings: the font's own strokes at a random pen width, small rotations, nothing else."""
-        return cls(pen_redraw=0, hand=0, rotate=5.0, shear=0, scale=(1, 1), elastic=0, blur=0.5)
+        return cls(pen_redraw=0, hand=0, rotate=5.0, shear=0, scale=(1, 1), elastic=0, blur=0.5, marker=0)
+
+    @classmethod
+    def bold(cls):
+        """Bold renderings: the font's own strokes grown by 2-4 px on each side at 96 px (a marker or a thick
+        pen; issue 19 measured them with Pillow's `stroke_width`), small rotations, nothing else."""
+        return cls(stroke=(0, 0), pen_redraw=0, hand=0, rotate=5.0, shear=0, scale=(1, 1), elastic=0, blur=0.5,
+                   marker=1, marker_grow=(2 / 96, 4 / 96))
 
     @classmethod
     def none(cls):
-        return cls(stroke=(0, 0), pen_redraw=0, hand=0, rotate=0, shear=0, scale=(1, 1), elastic=0, blur=0)
+        return cls(stroke=(0, 0), pen_redraw=0, hand=0, rotate=0, shear=0, scale=(1, 1), elastic=0, blur=0,
+                   marker=0)
 
 
 def render_glyph(font, text):
@@ -79,6 +91,18 @@ def set_stroke(ink, skel, width, redraw):
         thinner = cv2.erode(ink, _disk(-change / 2))
         return thinner if (thinner > 127).any() else ink
     return ink
+
+
+def grow(ink, px):
+    """Every stroke of `ink` (white on black) grown by `px` pixels on each side, with anti-aliased edges: what
+    Pillow's `stroke_width` does to a glyph, for any image and fractional widths."""
+    background = np.where(ink > 127, 0, 255).astype(np.uint8)
+    if background.all():
+        return ink
+    distance = cv2.distanceTransform(background, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # to the nearest ink pixel
+    # The ink's edge lies half a pixel beyond its outermost pixel centres; the outline ends px beyond the edge.
+    outline = np.clip(px + 1 - distance, 0, 1) * 255
+    return np.maximum(ink, outline.astype(np.uint8))
 
 
 def _smooth_noise(n, knots, rng, scale):
@@ -163,6 +187,8 @@ def handwritten_sample(ink, skel, rng, aug=Augment(), strokes=None):
             ink = hand_drawn(ink.shape, strokes, width, rng, aug)
         else:
             ink = set_stroke(ink, skel, width, pen < aug.hand + aug.pen_redraw)
+    if aug.marker and rng.random() < aug.marker:
+        ink = grow(ink, rng.uniform(*aug.marker_grow) * FONT_SIZE)
     if aug.rotate or aug.shear or aug.elastic or aug.scale != (1, 1):
         ink = warp(ink, rng, aug)
     out = fit_dhcd(ink)

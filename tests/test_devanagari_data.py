@@ -303,3 +303,31 @@ def test_hand_drawn_pen_follows_the_skeleton_with_its_own_strokes():
     assert not np.array_equal(moved[0], moved[1]) and all(m.max() > 127 for m in moved)
     sample = synth.handwritten_sample(ink, skel, rng, synth.Augment(hand=1), strokes)
     assert sample.shape == (32, 32) and sample.max() == 255
+
+
+def test_a_marker_grows_every_stroke_on_both_sides():
+    """`grow` is Pillow's stroke_width for any image and fractional widths: 3 px on each side adds about 6 px to
+    the pen width, draws what Pillow draws, closes a small loop, and leaves an empty image empty."""
+    from PIL import Image, ImageDraw
+    face = fonts.FontFace("Kalam", pen_clip.kalam_path())
+    font = face.load(synth.FONT_SIZE)
+    ink = synth.render_glyph(font, CLASSES[0].char)
+    grown = synth.grow(ink, 3.0)
+    assert (grown >= ink).all() and 5 < preprocess.stroke_width(grown) - preprocess.stroke_width(ink) < 7.5
+    left, top = font.getbbox(CLASSES[0].char)[:2]
+    pillow = Image.new("L", ink.shape[::-1], 0)
+    margin = synth.FONT_SIZE // 4
+    ImageDraw.Draw(pillow).text((margin - left, margin - top), CLASSES[0].char, font=font, fill=255, stroke_width=3,
+                                stroke_fill=255)
+    ours, theirs = grown > 127, np.asarray(pillow) > 127
+    assert (ours & theirs).sum() / (ours | theirs).sum() > 0.9
+    ring = cv2.circle(np.zeros((40, 40), np.uint8), (20, 20), 6, 255, 2)  # a loop with a hole about 9 px across
+    assert cv2.connectedComponents(255 - ring)[0] == 3 and cv2.connectedComponents(255 - synth.grow(ring, 5))[0] == 2
+    assert not synth.grow(np.zeros((8, 8), np.uint8), 2).any()
+
+
+def test_bold_renderings_are_the_fonts_own_strokes_made_thicker():
+    face = fonts.FontFace("Kalam", pen_clip.kalam_path())
+    plain, bold = (synth.Generator([face], aug=aug, seed=0) for aug in (synth.Augment.plain(), synth.Augment.bold()))
+    widths = [np.median([preprocess.stroke_width(g.sample(i)[0]) for i in range(0, 46, 5)]) for g in (plain, bold)]
+    assert widths[1] > 1.2 * widths[0]
