@@ -178,7 +178,7 @@ REDUCED = [  # (regex on the command, flags added at its end (argparse keeps the
      "training: minutes to an hour per model"),
     (r"^python digit_recognizer/finger_eval\.py$", ["--count", "1"], "30 digits written by a hand: 4,068 frames"),
     (r"^python digit_recognizer/benchmark\.py$", ["--repeats", "3", "--passes", "1"], "a speed benchmark"),
-    (r"^python devanagari/make_dataset\.py( --reserved)?( --plain)?( --out \S+)?$",
+    (r"^python devanagari/make_dataset\.py( --reserved)?( --plain| --bold)?( --out \S+)?$",
      ["--train-per-class", "3", "--val-per-class", "1", "--test-per-class", "1", "--max-faces", "1"],
      "renders 80,000 images (93 s)"),
     (r"^python devanagari/train\.py --(data|synthetic)", ["--epochs", "1", "--width", "2", "--max-per-class", "3",
