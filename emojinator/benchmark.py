@@ -33,12 +33,13 @@ import cv2
 import numpy as np
 
 from emojinator.app import ArgumentParser, positive_int, run_main
-from emojinator.landmark_model import GestureClassifier
-from emojinator.live import HandGestures, draw
-from emojinator.run import EMOJI_SIZE, PALM_INTERVAL, load_pictures
-from emojinator.model import DEFAULT_MODEL_DIR, MODEL_FILE, Classifier, to_input
-from emojinator.segment import Calibrator, segment
-from emojinator.synthetic import FINGERS, REGION, scene, write_clip
+from emojinator.drawing import EMOJI_SIZE, load_pictures
+from emojinator.landmarks.live import PALM_INTERVAL, HandGestures, draw
+from emojinator.landmarks.model import Classifier as LandmarksClassifier
+from emojinator.silhouette.model import DEFAULT_MODEL, MODEL_FILE, to_input
+from emojinator.silhouette.model import Classifier as SilhouetteClassifier
+from emojinator.silhouette.segment import Calibrator, segment
+from emojinator.silhouette.synthetic import FINGERS, REGION, scene, write_clip
 
 PHOTO = Path(__file__).resolve().parent / "docs" / "nocurl.jpg"  # a real hand (fingerpose, MIT; docs/SOURCE.md)
 
@@ -107,7 +108,7 @@ def loop_fps(clip, *flags):
 def landmark_stages(frames):
     """ms per frame of what run.py does per frame in landmark mode: hands.py plus the classifier and the
     smoothing (HandGestures.update), and drawing; and, of the first, the classifier alone (timed again apart)."""
-    classifier = GestureClassifier()
+    classifier = LandmarksClassifier()
     gestures = HandGestures(classifier, max_hands=2, palm_interval=PALM_INTERVAL)
     pictures = load_pictures(classifier.labels)
     update = drawing = classify = 0.0
@@ -156,10 +157,38 @@ def compare_modes(photo, count, silhouette_model):
             "landmark stages ms": stages, "landmark stages fps": round(1000 / total, 1)}
 
 
+def silhouette_ways(classifier, model_dir, count, predict_frames):
+    """{way: (wall fps, CPU fps)} of segmentation alone and with the classifier called each way, on generated
+    frames after a calibration."""
+    frames = list(scene(gestures=tuple(FINGERS), hold=max(1, count // len(FINGERS)), empty=30, seed=1))
+    calibrator = Calibrator(frames=30)
+    calibrator.start()
+    for frame in frames[:40]:
+        calibrator.update(frame, REGION)
+    frames = frames[30:30 + count]
+    calibration = calibrator.calibration
+
+    import keras
+    import tensorflow as tf
+    model = keras.models.load_model(Path(model_dir) / MODEL_FILE)
+    function = tf.function(lambda x: model(x, training=False),
+                           input_signature=[tf.TensorSpec((1, 50, 50, 1), tf.float32)])
+    function(to_input(np.zeros((50, 50), np.uint8)))  # trace once, outside the timing
+    model.predict(to_input(np.zeros((50, 50), np.uint8)), verbose=0)
+
+    return {
+        "segmentation only": timed(frames, calibration),
+        "segmentation + TFLite (run.py)": timed(frames, calibration, classifier.probabilities),
+        "segmentation + tf.function": timed(frames, calibration, lambda crop: function(to_input(crop)).numpy()),
+        "segmentation + model.predict": timed(frames[:predict_frames], calibration,
+                                              lambda crop: model.predict(to_input(crop), verbose=0)),
+    }
+
+
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0],
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR), help="model folder (default: shipped)")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="model folder (default: shipped)")
     parser.add_argument("--frames", type=positive_int, default=300, help="frames per measurement")
     parser.add_argument("--predict-frames", type=positive_int, default=30,
                         help="frames for the slow model.predict measurement")
@@ -167,32 +196,9 @@ def main(argv=None):
                         help="a real photo of one hand (default: docs/nocurl.jpg in this folder)")
     args = parser.parse_args(argv)
     photo = read_photo(args.photo)
-    classifier = Classifier(args.model)  # a bad --model: refused before minutes of measuring
+    classifier = SilhouetteClassifier(args.model)  # a bad --model: refused before minutes of measuring
     modes = compare_modes(photo, args.frames, args.model)
-
-    frames = list(scene(gestures=tuple(FINGERS), hold=max(1, args.frames // len(FINGERS)), empty=30, seed=1))
-    calibrator = Calibrator(frames=30)
-    calibrator.start()
-    for frame in frames[:40]:
-        calibrator.update(frame, REGION)
-    frames = frames[30:30 + args.frames]
-    calibration = calibrator.calibration
-
-    import keras
-    import tensorflow as tf
-    model = keras.models.load_model(Path(args.model) / MODEL_FILE)
-    function = tf.function(lambda x: model(x, training=False),
-                           input_signature=[tf.TensorSpec((1, 50, 50, 1), tf.float32)])
-    function(to_input(np.zeros((50, 50), np.uint8)))  # trace once, outside the timing
-    model.predict(to_input(np.zeros((50, 50), np.uint8)), verbose=0)
-
-    results = {
-        "segmentation only": timed(frames, calibration),
-        "segmentation + TFLite (run.py)": timed(frames, calibration, classifier.probabilities),
-        "segmentation + tf.function": timed(frames, calibration, lambda crop: function(to_input(crop)).numpy()),
-        "segmentation + model.predict": timed(frames[:args.predict_frames], calibration,
-                                              lambda crop: model.predict(to_input(crop), verbose=0)),
-    }
+    results = silhouette_ways(classifier, args.model, args.frames, args.predict_frames)
     loop = run_loop_fps(args.model, args.frames)
     print(f"{'':40s} {'wall fps':>9s} {'CPU fps':>9s}")
     for name, (wall, cpu) in results.items():

@@ -27,6 +27,8 @@ GESTURES = (
     Gesture("index_down", "\U0001f447", "index finger down", 11),
 )
 
+NAMES = (NONE.name,) + tuple(g.name for g in GESTURES)  # the classes of both modes' shipped models, in order
+
 _BY_NAME = {g.name: g for g in GESTURES + (NONE,)}
 _BY_ID = {str(g.id): g for g in GESTURES}
 

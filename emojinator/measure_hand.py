@@ -1,9 +1,9 @@
-"""Measure the kinematic hand of hand_model.py from real MediaPipe landmarks of real photos.
+"""Measure the kinematic hand of landmarks/hand_model.py from real MediaPipe landmarks of real photos.
 
 For every hand real MediaPipe Hands finds in the images (static_image_mode=True, model_complexity=1), the
 landmarks are put into the palm's own frame (wrist at the origin, the middle finger's base on +y, the index side
 on +x, unit wrist-to-middle-base length); the medians over all hands are the palm's shape (the bases of the five
-fingers) and the finger bones' lengths. It prints the two tables that hand_model.py holds as PALM and BONES.
+fingers) and the finger bones' lengths. It prints the two tables that landmarks/hand_model.py holds as PALM and BONES.
 
 Runs ONLY in a throwaway environment with the mediapipe wheel (its protobuf and OpenCV pins break this
 project's environment; see hand_tracking/mediapipe_reference.py for how to make /tmp/mpvenv):
@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from emojinator.app import ArgumentParser, ToolError, run_main
-from emojinator.features import canonical_right, palm_frame
+from emojinator.landmarks.features import canonical_right, palm_frame
 
 SETTINGS = {"static_image_mode": True, "model_complexity": 1, "max_num_hands": 2}
 CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # base to tip

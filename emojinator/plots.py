@@ -4,6 +4,7 @@ import numpy as np
 from emojinator.app import check_new, write_atomic
 
 REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
+REPORT = "emojinator/evaluate.py"  # written into its confusion matrices: a rerun replaces its own pictures
 
 
 def _pyplot():

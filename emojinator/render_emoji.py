@@ -11,7 +11,6 @@ Usage:
 Keys:
     none (no window)
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 from emojinator.app import ArgumentParser, positive_int, run_main, write_atomic
 from emojinator.gestures import GESTURES, emoji_file
-from emojinator.model import check_out_folder
+from emojinator.model_files import check_out_folder
 
 EMOJI_DIR = Path(__file__).resolve().parent / "emoji"
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"

@@ -28,9 +28,9 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from emojinator.app import ArgumentParser, FrameWriter, positive_int, random_seed, run_main
-from emojinator.dataset import SPLITS, load_split
-from emojinator.model import DEFAULT_MODEL_DIR, read_labels
-from emojinator.synthetic import REGION, clip, silhouette_mask, write_clip
+from emojinator.silhouette.dataset import SPLITS, load_split
+from emojinator.silhouette.model import DEFAULT_MODEL, read_labels
+from emojinator.silhouette.synthetic import REGION, clip, silhouette_mask, write_clip
 
 CALIBRATION_FRAMES = 30
 
@@ -82,7 +82,7 @@ def main(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0],
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="gestures folder (<gesture>/<n>.png or <id>/<n>.jpg)")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR))
+    parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--split", choices=("all",) + SPLITS, default="test")
     parser.add_argument("--per-gesture", type=positive_int, default=3, help="silhouettes per gesture")
     parser.add_argument("--hold", type=positive_int, default=20, help="frames each silhouette is held")

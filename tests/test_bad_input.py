@@ -588,8 +588,8 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_keeps_its_outputs(tmp_path):
 def test_two_captures_of_one_gesture_at_once_keep_every_sample(tmp_path):
     """emojinator/capture.py (silhouette mode) twice at once into the same gesture folder: every saved sample is
     a file of its own, none replaced by the other run."""
-    from emojinator.segment import Calibrator
-    from emojinator.synthetic import REGION, scene, write_clip
+    from emojinator.silhouette.segment import Calibrator
+    from emojinator.silhouette.synthetic import REGION, scene, write_clip
     frames = list(scene(gestures=("fist",), hold=40, empty=10, gap=0, seed=11))
     calibrator = Calibrator(frames=5)
     calibrator.start()
@@ -642,7 +642,7 @@ def test_a_fifo_named_like_an_image_in_a_data_folder_is_left_out(kind, tmp_path)
     """Reading a FIFO waits for a writer that never comes (the alarm ends the wait where it is read)."""
     from devanagari.dataset import load_folder
     from digit_recognizer.evaluate import load_folder as load_digits
-    from emojinator.dataset import gesture_folders
+    from emojinator.silhouette.dataset import gesture_folders
     root = _listing_with_a_fifo(kind, tmp_path / "data")
     previous = signal.signal(signal.SIGALRM, _too_long)
     signal.alarm(CASE_SECONDS)

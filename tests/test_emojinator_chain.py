@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
-from emojinator.synthetic import scene, write_clip
+from emojinator.silhouette.synthetic import scene, write_clip
 
 SCRIPTS = ROOT / "emojinator"
 GESTURES = ("fist", "index_up", "call_me", "open_palm")

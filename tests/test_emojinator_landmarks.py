@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, read_events, run_script
-from emojinator.features import features
 from emojinator.hands import HandLandmarker
-from emojinator.landmark_model import GestureClassifier
-from emojinator.poses import GESTURES, _hand, generate, view
+from emojinator.landmarks.features import features
+from emojinator.landmarks.model import Classifier
+from emojinator.landmarks.poses import _hand, generate, view
 
 SCRIPTS = ROOT / "emojinator"
 PHOTOS = DATA / "emojinator"
@@ -20,7 +20,7 @@ FACE_CLIP = DATA / "drowsiness" / "carphone_pristine.mp4"
 
 @pytest.fixture(scope="module")
 def classifier():
-    return GestureClassifier()
+    return Classifier()
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_a_twelfth_gesture_from_200_captures_is_recognised(tmp_path):
     model = tmp_path / "model"
     run_script(SCRIPTS / "train.py", "--data", tmp_path / "captures", "--generated", "300", "--out", model,
                "--epochs", "25")
-    classifier = GestureClassifier(model)
+    classifier = Classifier(model)
     new = [view(_hand(rng, "EEEC", "folded", None, *_personal_default()), rng) for _ in range(100)]
     guesses = [classifier.names[int(classifier.probabilities(p, "Right").argmax())] for p in new]
     assert guesses.count("three") >= 85, guesses
@@ -171,7 +171,7 @@ def test_a_twelfth_gesture_from_200_captures_is_recognised(tmp_path):
 
 
 def _personal_default():
-    from emojinator.hand_model import BONES, PALM
+    from emojinator.landmarks.hand_model import BONES, PALM
     return PALM, BONES
 
 

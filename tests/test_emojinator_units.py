@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_script
-from emojinator.augment import augment, none_samples
-from emojinator.capture import Folder
-from emojinator.dataset import block_split, load_split
-from emojinator.segment import Calibration, Calibrator, Region, segment, square_crop
+from emojinator.silhouette.augment import augment, none_samples
+from emojinator.silhouette.capture import Folder
+from emojinator.silhouette.dataset import block_split, load_split
+from emojinator.silhouette.segment import Calibration, Calibrator, Region, segment, square_crop
+from emojinator.silhouette.synthetic import FINGERS, REGION, scene
 from emojinator.smoothing import Smoother
-from emojinator.synthetic import FINGERS, REGION, scene
 
 RUN = ROOT / "emojinator" / "run.py"
 CAPTURE = ROOT / "emojinator" / "capture.py"

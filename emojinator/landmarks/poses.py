@@ -10,7 +10,8 @@ set by hand from how the gestures are made; the bone lengths come from real hand
 """
 import numpy as np
 
-from emojinator.hand_model import BONES, PALM, Finger, hand_points, project, rotation
+from emojinator.gestures import NONE
+from emojinator.landmarks.hand_model import BONES, PALM, Finger, hand_points, project, rotation
 
 NATURAL_SPREAD = ((4, 14), (-4, 4), (-12, -3), (-24, -10))  # index, middle, ring, little: degrees to index side
 # Flexion (degrees) of a finger's MCP, PIP and DIP joints. Real MediaPipe landmarks of the real frames
@@ -27,8 +28,9 @@ THUMBS = {  # spread, lift, (MCP, IP) bends, base moved towards the fingers
 }
 UP, DOWN, SIDEWAYS = 0.0, 180.0, 90.0
 
-# name: (finger pattern, thumb, spreads (or None: natural), (which direction, centre degrees, +- degrees))
-GESTURES = {
+# gesture name (gestures.py, the same order): (finger pattern, thumb, spreads (or None: natural),
+# (which direction, centre degrees, +- degrees))
+POSES = {
     "index_up": ("ECCC", "folded", None, ("index", UP, 50)),
     "victory": ("EECC", "folded", ((10, 20), (-12, -4), None, None), ("hand", UP, 90)),
     "ok": ("*EEE", "ok", None, ("hand", UP, 90)),
@@ -43,8 +45,6 @@ GESTURES = {
     "fist": ("CCCC", ("folded", "alongside"), None, ("hand", UP, 120)),
     "index_down": ("ECCC", "folded", None, ("index", DOWN, 50)),
 }
-NONE = "none"
-NAMES = (NONE,) + tuple(GESTURES)
 POINTS = {"hand": (0, 9), "index": (5, 8), "thumb": (2, 4)}  # the landmarks whose direction is constrained
 
 LABEL_ERROR = 0.2  # share of hands given the wrong handedness: the landmark model's label is wrong on 2 of the
@@ -97,7 +97,7 @@ def _ok_hand(rng, palm, bones):
 
 def pose(name, rng, palm=PALM, bones=BONES):
     """(21, 3) palm-frame landmarks of one random hand making gesture `name`."""
-    pattern, thumb, spreads, _ = GESTURES[name]
+    pattern, thumb, spreads, _ = POSES[name]
     if thumb == "ok":
         return _ok_hand(rng, palm, bones)
     return _hand(rng, pattern, thumb, spreads, palm, bones)
@@ -124,7 +124,7 @@ def none_pose(rng, palm=PALM, bones=BONES):
         fingers += [Finger(_u(rng, (low - 10, high + 10)), tuple(_u(rng, b) for b in ((-10, 95), (0, 110), (0, 70))))
                     for low, high in NATURAL_SPREAD]
         totals = [sum(f.bends) for f in fingers[1:]]
-        if not any(_fits(pattern, totals) for pattern, *_ in GESTURES.values()):
+        if not any(_fits(pattern, totals) for pattern, *_ in POSES.values()):
             return hand_points(fingers, palm, bones)
 
 
@@ -156,8 +156,8 @@ def view(points, rng, direction=("hand", UP, 90)):
 def near_miss(rng, palm=PALM, bones=BONES):
     """(21, 3) landmarks of a gesture spoilt: one or two of its fingers half bent (the half-curled index of
     halfcurl.jpg is such a hand)."""
-    name = list(GESTURES)[rng.integers(len(GESTURES))]
-    pattern, thumb, spreads, direction = GESTURES[name]
+    name = list(POSES)[rng.integers(len(POSES))]
+    pattern, thumb, spreads, direction = POSES[name]
     if thumb == "ok":
         pattern, thumb = "EEEE", "out"
     fingers = list(pattern)
@@ -173,12 +173,12 @@ def _pointing_sideways(rng, palm, bones):
 def one(name, rng):
     """One generated hand of gesture `name` (or none): (landmarks (21, 3) pixels, handedness)."""
     palm, bones = _personal(rng)
-    if name == NONE:
+    if name == NONE.name:
         kind = rng.random()
         seen = (_pointing_sideways(rng, palm, bones) if kind < 0.1 else near_miss(rng, palm, bones) if kind < 0.7
                 else view(none_pose(rng, palm, bones), rng))
     else:
-        seen = view(pose(name, rng, palm, bones), rng, GESTURES[name][3])
+        seen = view(pose(name, rng, palm, bones), rng, POSES[name][3])
     # Generated hands are right hands; half are shown mirrored as left hands, and some get the wrong label.
     left = rng.random() < 0.5
     if left:

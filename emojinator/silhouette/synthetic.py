@@ -8,7 +8,7 @@ calibration can learn the background.
 import cv2
 import numpy as np
 
-from emojinator.segment import Region
+from emojinator.silhouette.segment import Region
 
 WIDTH, HEIGHT = 640, 480
 REGION = Region(290, 50, 350)  # the original tool's region (x 300, y 50, 350 x 350) fitted into 640 x 480

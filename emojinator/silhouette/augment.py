@@ -6,7 +6,7 @@ classifier never sees a framing that run.py cannot produce.
 import cv2
 import numpy as np
 
-from emojinator.segment import SIZE, largest_blob, square_crop
+from emojinator.silhouette.segment import SIZE, largest_blob, square_crop
 
 
 def _elastic_maps(rng, size, alpha, sigma):

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.features import FEATURES, features, features_batch
-from emojinator.poses import NAMES, NONE, generate
+from emojinator.gestures import NAMES, NONE
+from emojinator.landmarks.features import FEATURES, features, features_batch
+from emojinator.landmarks.poses import generate
 
 SPLITS = ("train", "val", "test")
 SPLIT_ENDS = (0.70, 0.85, 1.0)  # capture-order fractions where train, val and test end
@@ -76,9 +77,9 @@ def drop_near(none_x, none_y, keep_x, keep_y):
     the generator calls none. Close: nearer to a capture than that capture's class is spread around its mean."""
     if len(keep_x) == 0:
         return none_x, none_y
-    is_none = none_y == NONE
+    is_none = none_y == NONE.name
     radius = {}
-    for name in set(keep_y) - {NONE}:
+    for name in set(keep_y) - {NONE.name}:
         group = keep_x[keep_y == name]
         radius[name] = np.median(np.linalg.norm(group - group.mean(0), axis=1))
     limits = np.array([radius.get(name, 0.0) for name in keep_y])

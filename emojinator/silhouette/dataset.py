@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from emojinator.gestures import gesture_for_folder
-from emojinator.segment import SIZE
+from emojinator.silhouette.segment import SIZE
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 SPLITS = ("train", "val", "test")

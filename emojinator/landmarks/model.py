@@ -1,25 +1,17 @@
-"""The gesture classifier on hand landmarks: a small MLP (Keras, for training and export only) and its TFLite
-copy run through LiteRT at run time.
-
-A model folder holds `model.tflite` (+ its `.sha256`), `labels.json` (the label table and training settings),
-and the pictures train.py draws (curves, confusion matrices).
+"""Landmark mode's classifier: a small MLP on hand landmarks (Keras, for training and export only) and its TFLite
+copy run through LiteRT at run time. Its model folder is described in model_files.py.
 """
-import contextlib
-import io
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from emojinator.app import write_atomic
-from emojinator.features import FEATURES, features
-from emojinator.model import label_table
+from emojinator.landmarks.features import FEATURES, features
+from emojinator.model_files import LABELS_FILE, MODELS, TFLITE_FILE, label_table, tflite_bytes
 from emojinator.tflite_model import TFLiteModel, record_checksum
 
-DEFAULT_LANDMARK_MODEL = Path(__file__).resolve().parent / "models" / "landmarks"
-TFLITE_FILE = "model.tflite"
-LABELS_FILE = "labels.json"
+DEFAULT_MODEL = MODELS / "landmarks"  # the shipped model
 FEATURE_VERSION = 1  # bumped whenever features.py changes what the numbers mean
 
 
@@ -48,13 +40,9 @@ def output_paths(out_dir):
 
 def save(model, names, out_dir, settings, force=False):
     """Export the Keras model to TFLite with its checksum and the label table, each written whole."""
-    import tensorflow as tf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout
-        tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    path = write_atomic(out_dir / TFLITE_FILE, tflite, force=force)
+    path = write_atomic(out_dir / TFLITE_FILE, tflite_bytes(model), force=force)
     if force:
         (out_dir / (TFLITE_FILE + ".sha256")).unlink(missing_ok=True)
     record_checksum(path)
@@ -63,10 +51,10 @@ def save(model, names, out_dir, settings, force=False):
     write_atomic(out_dir / LABELS_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n", force=force)
 
 
-class GestureClassifier:
+class Classifier:
     """Class probabilities for one hand's landmarks, through LiteRT."""
 
-    def __init__(self, model_dir=DEFAULT_LANDMARK_MODEL):
+    def __init__(self, model_dir=DEFAULT_MODEL):
         self.model_dir = Path(model_dir)
         path = self.model_dir / LABELS_FILE
         try:

@@ -1,15 +1,15 @@
-"""What capture.py and run.py share around segmentation: region and calibration flags, keys, and drawing."""
+"""What capture.py and run.py share around segmentation: region and calibration flags, keys, and the region's
+drawing."""
 import cv2
-import numpy as np
 
 from emojinator.app import nonneg_int
-from emojinator.segment import Calibration, Calibrator, Region
+from emojinator.drawing import GREEN, RED, WHITE, text
+from emojinator.silhouette.segment import Calibration, Calibrator, Region
 
 STEP = 10  # pixels per key press when moving or resizing the region
 REGION_KEYS = {"i": (0, -STEP, 0), "k": (0, STEP, 0), "j": (-STEP, 0, 0), "l": (STEP, 0, 0),
                "+": (0, 0, STEP), "=": (0, 0, STEP), "-": (0, 0, -STEP)}
 HELP = "i/j/k/l move  +/- size  b calibrate  s skin  q quit"
-GREEN, RED, WHITE, BLACK = (0, 200, 0), (0, 0, 230), (255, 255, 255), (0, 0, 0)
 
 
 def region_flag(text):
@@ -29,10 +29,17 @@ def add_region_args(parser, calibrate_default):
     group.add_argument("--calibration", metavar="NPZ", help="load a calibration saved by capture.py")
 
 
+def load_calibration(args):
+    """Replace the --calibration path by the calibration the file holds. The scripts call it in every mode, before
+    the work: landmark mode does not use it, but a bad --calibration is refused there too."""
+    if args.calibration:
+        args.calibration = Calibration.load(args.calibration)
+
+
 def make_calibrator(args):
-    """The calibrator the flags ask for: loaded from --calibration, learning over --calibrate frames, or none.
-    Landmark mode uses none, but makes one too: a bad --calibration is refused in every mode, before the work."""
-    calibration = Calibration.load(args.calibration) if args.calibration else Calibration()
+    """The calibrator the flags ask for: with the calibration load_calibration read, learning over --calibrate
+    frames, or none."""
+    calibration = args.calibration or Calibration()
     calibrator = Calibrator(calibration, frames=args.calibrate or 30)
     if args.calibrate:
         calibrator.start()
@@ -51,12 +58,6 @@ def apply_key(key, region, calibrator, frame):
     return region
 
 
-def text(image, line, origin, scale=0.5, color=WHITE):
-    """Readable text on any background: a dark outline under the coloured letters."""
-    cv2.putText(image, line, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, BLACK, 3, cv2.LINE_AA)
-    cv2.putText(image, line, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
-
-
 def draw_common(image, region, segmentation, status, help_line=HELP):
     """Region square, the hand's box, the classifier's 50x50 view in the corner, status and help lines."""
     found = segmentation.crop is not None
@@ -72,23 +73,3 @@ def draw_common(image, region, segmentation, status, help_line=HELP):
     text(image, status, (10, height - 32))
     text(image, help_line, (10, height - 10), 0.45)
 
-
-def blend(image, picture_bgra, x, y):
-    """Alpha-blend a BGRA picture onto the image with its top-left corner at (x, y), clipped to the frame."""
-    height, width = image.shape[:2]
-    ph, pw = picture_bgra.shape[:2]
-    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + pw, width), min(y + ph, height)
-    if x0 >= x1 or y0 >= y1:
-        return
-    piece = picture_bgra[y0 - y:y1 - y, x0 - x:x1 - x].astype(np.float32)
-    alpha = piece[..., 3:] / 255.0
-    target = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = (alpha * piece[..., :3] + (1 - alpha) * target).astype(np.uint8)
-
-
-def beside(box, picture_size, frame_shape, margin=10):
-    """Where to put a picture next to the hand: right of its box, or left when the right has no room."""
-    x, y, w, h = box
-    width = frame_shape[1]
-    left = x + w + margin if x + w + margin + picture_size <= width else x - margin - picture_size
-    return max(left, 0), max(y, 0)

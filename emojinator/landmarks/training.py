@@ -1,7 +1,8 @@
-"""train.py --mode landmarks: the MLP on generated hands, the user's captures, or both (TensorFlow imported here).
+"""What train.py does in landmark mode: the MLP on generated hands, the user's captures, or both (TensorFlow
+imported here).
 
 Validation: generated hands from seed + 1000 and the captures' validation block; the held-out generated set
-(landmark_data.TEST_SEED) and the captures' test block are left to evaluate.py.
+(dataset.TEST_SEED) and the captures' test block are left to evaluate.py.
 """
 import json
 import time
@@ -10,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from emojinator.app import ToolError, write_atomic
-from emojinator.landmark_data import captured, capture_files, drop_near, generated
-from emojinator.landmark_model import build_mlp, output_paths, save
-from emojinator.model import check_out_folder
+from emojinator.gestures import NAMES, NONE
+from emojinator.landmarks.dataset import captured, capture_files, drop_near, generated
+from emojinator.landmarks.model import build_mlp, output_paths, save
+from emojinator.model_files import check_out_folder, start_tensorflow
 from emojinator.plots import confusion, plot_confusion, plot_curves
-from emojinator.poses import NAMES, NONE
 
 PICTURES = ("curves.png", "confusion_val.png", "history.json")
 VAL_SHARE = 0.15  # generated validation hands per class, as a share of --generated
@@ -37,7 +38,7 @@ def training_data(args):
         gen_train = generated(args.generated, args.seed)
         gen_val = generated(max(1, round(args.generated * VAL_SHARE)), args.seed + 1000)
     else:  # captures only: generated `none` hands still teach the answer "no gesture"
-        names = [NONE]
+        names = [NONE.name]
         per_class = max(1, len(parts[0][0]) // max(1, len(captures)))
         gen_train = generated(per_class, args.seed, names)
         gen_val = generated(max(1, round(per_class * VAL_SHARE)), args.seed + 1000, names)
@@ -53,7 +54,8 @@ def training_data(args):
     return x, y, vx, vy, names
 
 
-def train_landmarks(args):
+def train(args):
+    """Train on what the flags name; write the model folder --out and print the validation scores."""
     out = Path(args.out)
     check_outputs(out, args.force)
     start = time.time()
@@ -63,12 +65,8 @@ def train_landmarks(args):
     print(f"classes: {', '.join(names)}")
     print(f"training {len(x)} hands, validation {len(vx)} ({time.time() - start:.0f} s to make)", flush=True)
 
+    start_tensorflow(args.threads, args.seed)
     import keras
-    import tensorflow as tf
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    keras.utils.set_random_seed(args.seed)
     model = build_mlp(len(names))
     model.optimizer.learning_rate.assign(args.lr)
     # The lowest validation loss, not the first perfect accuracy: a tiny capture set reaches accuracy 1 in two

@@ -1,4 +1,5 @@
-"""Landmark mode, frame by frame: every hand in the whole frame, its gesture smoothed per hand, its emoji beside it.
+"""What run.py does in landmark mode: every hand in the whole frame, its gesture smoothed per hand, its emoji
+beside it; a `gesture` event each time a hand's shown gesture changes.
 
     gestures = HandGestures(classifier, max_hands=2, window=5, threshold=0.7, palm_interval=3)
     for result in gestures.update(frame_bgr, still=False, mirrored=False):   # one per hand seen or just lost
@@ -8,11 +9,17 @@ from dataclasses import dataclass
 
 import cv2
 
-from emojinator.controls import WHITE, beside, blend, text
+from emojinator.app import App
+from emojinator.drawing import EMOJI_SIZE, WHITE, beside, blend, load_pictures, skeleton, text
 from emojinator.hands import CONNECTIONS, Hand, HandLandmarker
+from emojinator.landmarks.model import DEFAULT_MODEL, Classifier
 from emojinator.smoothing import Smoother
 
 SKELETON, GREY = (200, 200, 200), (170, 170, 170)
+# The palm detector is half of a frame's cost. Once a hand is followed, looking for a second one every 3rd frame
+# lets a second hand appear at most 2 frames (70 ms at 30 fps) later and lifts the one-hand loop from about 100 to
+# about 150 fps (benchmark.py).
+PALM_INTERVAL = 3
 
 
 @dataclass
@@ -65,12 +72,40 @@ def draw(image, results, labels, pictures, size):
         hand = result.hand
         if hand is None:
             continue
-        points = hand.landmarks[:, :2].astype(int)
-        for a, b in CONNECTIONS:
-            cv2.line(image, tuple(points[a]), tuple(points[b]), SKELETON, 1, cv2.LINE_AA)
+        skeleton(image, hand.landmarks, CONNECTIONS, SKELETON, 1, cv2.LINE_AA)
         x0, y0, x1, y1 = (int(v) for v in hand.box)
         title = labels[result.shown]["title"] if result.shown is not None else "no gesture"
         text(image, f"{hand.handedness}: {title} {result.confidence:.2f}", (x0, max(y0 - 8, 15)),
              0.5, WHITE if result.shown is not None else GREY)
         if result.shown in pictures:
             blend(image, pictures[result.shown], *beside((x0, y0, x1 - x0, y1 - y0), size, image.shape))
+
+
+def run(args):
+    """run.py's frame loop in landmark mode."""
+    classifier = Classifier(args.model or DEFAULT_MODEL)  # first: before a camera opens
+    labels = classifier.labels
+    gestures = HandGestures(classifier, args.max_hands, args.smooth, args.threshold, args.palm_interval)
+    pictures = load_pictures(labels)
+    with App(args) as app:
+        mirrored = app.source.mirror
+        for frame in app.frames():
+            still = frame.path is not None
+            results = gestures.update(frame.image, still, mirrored)
+            for result in results:
+                if result.changed:
+                    log_change(app, frame, result, labels, still)
+            if app.display or app.writer:
+                draw(frame.image, results, labels, pictures, EMOJI_SIZE)
+            app.show(frame.image)
+
+
+def log_change(app, frame, result, labels, still):
+    """The `gesture` event of a hand whose shown gesture changed."""
+    entry = labels[result.shown] if result.shown is not None else None
+    fields = {"path": frame.path} if still else {}
+    box = [round(v) for v in result.hand.box] if result.hand is not None else None
+    app.log("gesture", frame, hand=result.hand_id,
+            handedness=result.hand.handedness if result.hand is not None else None,
+            label=entry["name"] if entry else "none", emoji=entry["emoji"] if entry else None,
+            confidence=round(result.confidence, 3), box=box, **fields)

@@ -1,25 +1,21 @@
-"""The gesture classifier: the CNN trained by train.py, its label table, and fast per-frame inference.
+"""Silhouette mode's classifier: the CNN trained by train.py --mode silhouette, and fast per-frame inference.
 
 TensorFlow is imported only by training and export (~5 s of start-up). Per frame, the model's TFLite copy runs
 through LiteRT (about 0.3 ms for one 50x50 crop; no TensorFlow), never through `model.predict` (~100 ms).
+Its model folder (model_files.py) also holds the Keras model, `model.keras`.
 """
-import contextlib
-import io
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import ToolError, check_new, write_atomic
-from emojinator.gestures import NONE, emoji_file, gesture_for_folder
-from emojinator.segment import SIZE
+from emojinator.app import write_atomic
+from emojinator.model_files import LABELS_FILE, MODELS, TFLITE_FILE, label_table, tflite_bytes
+from emojinator.silhouette.segment import SIZE
 from emojinator.tflite_model import TFLiteModel, record_checksum
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS  # the shipped model
 MODEL_FILE = "model.keras"
-TFLITE_FILE = "model.tflite"
-LABELS_FILE = "labels.json"
 
 
 def to_input(images):
@@ -48,41 +44,13 @@ def build_model(classes, width=16, dropout=0.4):
     return model
 
 
-def label_table(names):
-    """The label table saved beside the model: index, name, readable title, emoji and its picture."""
-    table = []
-    for index, name in enumerate(names):
-        gesture = NONE if name == NONE.name else gesture_for_folder(name)
-        table.append({"index": index, "name": gesture.name, "title": gesture.title, "emoji": gesture.emoji,
-                      "image": emoji_file(gesture)})
-    return table
-
-
-def check_out_folder(out, paths, force=False):
-    """Before any work: the model folder `out` can take the files `paths` (none replaced without force). A missing
-    `out` is not made here, so that a run refused later leaves nothing behind: its parent must be writable, and
-    the folder is made when the results are saved."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ToolError(f"--out {str(out)!r} is a file, not a folder")
-    if not out.exists():
-        check_new(out)
-        return
-    for path in paths:
-        check_new(path, force)
-
-
 def save(model, names, out_dir, extra=None, force=False):
     """Write model.keras, model.tflite (with its checksum) and labels.json atomically into out_dir; existing files
     are replaced only with force."""
-    import tensorflow as tf
     out_dir = Path(out_dir)
     out_dir.mkdir(exist_ok=True)
     write_atomic(out_dir / MODEL_FILE, model.save, force)  # the temp name keeps the .keras suffix Keras wants
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")  # the converter lists every tensor of the exported graph on stdout
-        tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    write_atomic(out_dir / TFLITE_FILE, tflite, force)
+    write_atomic(out_dir / TFLITE_FILE, tflite_bytes(model), force)
     record_checksum(out_dir / TFLITE_FILE)
     meta = {"labels": label_table(names), "input_size": SIZE, **(extra or {})}
     write_atomic(out_dir / LABELS_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n", force)
@@ -104,7 +72,7 @@ def read_labels(model_dir):
 class Classifier:
     """Loads a trained model directory and classifies one 50x50 silhouette at a time."""
 
-    def __init__(self, model_dir=DEFAULT_MODEL_DIR):
+    def __init__(self, model_dir=DEFAULT_MODEL):
         self.model_dir = Path(model_dir)
         self.meta = read_labels(self.model_dir)
         self.labels = self.meta["labels"]
