@@ -50,7 +50,7 @@ import math
 import cv2
 import numpy as np
 
-from devanagari.hands import CONNECTIONS, HandLandmarker
+from .hands import CONNECTIONS, HandLandmarker
 
 INDEX, OTHERS = (5, 6, 7, 8), ((9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # MCP, PIP, DIP, tip
 INDEX_TIP = 8

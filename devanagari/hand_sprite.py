@@ -9,7 +9,7 @@ picture as a fist. hand_clip.py turns the characters of this tool into such clip
     for shape, tip in hand_moves(strokes):      # strokes: lists of (x, y) frame pixels
         hand.paste(frame, shape, tip)
 
-The same file is in devanagari/ and devanagari/ (tests/test_common_layer.py keeps the copies identical).
+The same file is in digit_recognizer/ and devanagari/ (tests/test_common_layer.py keeps the copies identical).
 """
 from dataclasses import dataclass
 from pathlib import Path

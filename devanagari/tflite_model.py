@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import partial_path
+
 CHECKSUM_SUFFIX = ".sha256"
 
 
@@ -42,7 +44,7 @@ def record_checksum(path):
     path = Path(path)
     line = f"{_digest(path)} {path.stat().st_size}\n"
     target = checksum_path(path)
-    temp = target.with_name(f".partial-{os.getpid()}-{target.name}")
+    temp = partial_path(target)
     temp.write_text(line, encoding="ascii")
     os.replace(temp, target)
 

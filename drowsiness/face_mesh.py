@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from drowsiness import ssd
-from drowsiness.tflite_model import TFLiteModel
+from . import ssd
+from .tflite_model import TFLiteModel
 
 MODELS = Path(__file__).parent / "models"
 SHORT_RANGE_MODEL = MODELS / "face_detection_short_range.tflite"  # faces within ~2 m: webcams, the driver

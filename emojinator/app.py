@@ -1,5 +1,6 @@
-"""The layer every script shares: core flags, the frame loop, windows or headless, --output, --log, safe file
-writing, and `run_main`, which turns user errors into one line and exit code 2.
+"""The layer every script shares: core flags, the frame loop, windows or headless, --output, --log, and
+`run_main`, which turns user errors into one line and exit code 2. Safe file writing is files.py's, imported from
+here too (`from <folder>.app import ArgumentParser, check_new, run_main, write_atomic`).
 
     def main(argv=None):
         parser = ArgumentParser(description=__doc__)
@@ -14,7 +15,7 @@ writing, and `run_main`, which turns user errors into one line and exit code 2.
     if __name__ == "__main__":
         sys.exit(run_main(main))
 
-This file is identical in every tool folder except for the folder's name (tests/test_common_layer.py).
+This file is identical, byte for byte, in every tool folder (tests/test_common_layer.py).
 """
 import argparse
 import contextlib
@@ -33,17 +34,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emojinator.video import IterableSource, SourceError, open_source, quiet_opencv
+from .files import ToolError, check_new, exists_error, link_new, partial_path
+from .files import new_path as new_path, write_atomic as write_atomic  # for the scripts: they import both from app
+from .video import IterableSource, SourceError, open_source, quiet_opencv
 
 TOOL = __name__.split(".")[0]  # the folder's name: what messages and the summary line start with
 QUIT_KEYS = (ord("q"), 27)  # q, Esc
 DEBUG_VARIABLE = "CV_TOOLS_DEBUG"  # set to 1 to see the traceback behind a one-line error
 MIN_FREE_BYTES = 1 << 20  # --output stops with an error when its disk has less room than this: it is full
 SPACE_CHECK_SECONDS = 1.0  # how often --output looks at the room left on its disk
-
-
-class ToolError(Exception):
-    """A problem with the user's input or files; printed as one line, exit code 2."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -113,74 +112,6 @@ def add_core_args(parser, default_source="0"):
     mirror.add_argument("--no-mirror", dest="mirror", action="store_false")
     core.add_argument("--force", action="store_true", help="replace existing --output and --log files")
     return core
-
-
-# ------------------------------------------------------------------------------------------------ safe writing
-def check_new(path, force=False):
-    """Before any work: raise ToolError unless `path` can be written as a new file (or replaced, with force)."""
-    path = Path(path)
-    if path.is_dir():
-        raise ToolError(f"{str(path)!r} is a folder, not a file")
-    if path.exists() and not force:
-        raise ToolError(f"{str(path)!r} exists; use --force to replace it")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ToolError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ToolError(f"cannot write {str(path)!r}: permission denied")
-    return path
-
-
-def write_atomic(path, data, force=False):
-    """Write `path` whole or not at all: into a temp file in the same folder, then renamed.
-
-    `data` is bytes, str, or a callable that writes the temp path it is given (the temp name keeps the extension,
-    for np.savez, cv2.imwrite or model.save). Without `force` an existing file is never replaced, even one that
-    appeared while this was writing."""
-    path = Path(path)
-    temp = path.with_name(f".partial-{os.getpid()}-{path.name}")
-    try:
-        if callable(data):
-            data(str(temp))
-        else:
-            with open(temp, "wb" if isinstance(data, bytes) else "w", **({} if isinstance(data, bytes) else
-                                                                        {"encoding": "utf-8"})) as f:
-                f.write(data)
-        if not temp.exists():
-            raise ToolError(f"nothing was written for {str(path)!r}")
-        if force:
-            os.replace(temp, path)
-        else:
-            _link_new(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
-
-
-def _link_new(temp, path):
-    """Give `temp` the name `path` only if no file has it: a hard link fails where the name exists."""
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        raise ToolError(f"{str(path)!r} exists; use --force to replace it") from None
-    except OSError:  # a file system without hard links
-        if path.exists():
-            raise ToolError(f"{str(path)!r} exists; use --force to replace it") from None
-        os.replace(temp, path)
-
-
-def new_path(folder, pattern, start=0):
-    """Claim the first free name `pattern.format(n)` (n = start, start+1, ...) in `folder`, atomically: two
-    processes never get the same name. Returns the Path of the empty file created for this run."""
-    folder = Path(folder)
-    n = start
-    while True:
-        candidate = folder / pattern.format(n)
-        try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-            return candidate
-        except FileExistsError:
-            n += 1
 
 
 # ----------------------------------------------------------------------------------------------------- display
@@ -284,7 +215,7 @@ class EventLog:
         try:
             self.file = open(self.path, "w" if self.force or self.stream else "x", encoding="utf-8")
         except FileExistsError:
-            raise ToolError(f"{self.path!r} exists; use --force to replace it") from None
+            raise exists_error(self.path) from None
         except OSError as e:
             raise ToolError(f"cannot write log {self.path!r}: {e.strerror}") from None
 
@@ -339,8 +270,7 @@ class FrameWriter:
         self.is_video = path.lower().endswith((".avi", ".mp4"))
         if self.is_video:
             check_new(path, force)
-            folder, name = os.path.split(os.path.abspath(path))
-            self.partial = os.path.join(folder, f".partial-{os.getpid()}-{name}")
+            self.partial = str(partial_path(os.path.abspath(path)))
         else:
             self._prepare_folder(path, force)
 
@@ -407,7 +337,7 @@ class FrameWriter:
             os.replace(self.partial, self.path)
         else:
             try:
-                _link_new(Path(self.partial), Path(self.path))
+                link_new(Path(self.partial), Path(self.path))
             finally:
                 Path(self.partial).unlink(missing_ok=True)
 

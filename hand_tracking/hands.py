@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hand_tracking import ssd
-from hand_tracking.tflite_model import TFLiteModel
+from . import ssd
+from .tflite_model import TFLiteModel
 
 MODELS = Path(__file__).parent / "models"
 PALM_MODEL = MODELS / "palm_detection_full.tflite"

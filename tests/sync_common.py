@@ -5,17 +5,18 @@ Usage:
     python tests/sync_common.py --check    # only report folders whose copy drifted (exit 1 if any)
 
 Each tool folder is copied into other projects on its own, so the shared modules live in every folder that needs
-them, identical once the folder's name is replaced. Edit the reference copy, then run this.
-tests/test_common_layer.py fails when a copy drifts.
+them, identical byte for byte: they import their siblings relatively (`from .video import open_source`) and name
+no folder. Edit the reference copy, then run this. tests/test_common_layer.py fails when a copy's hash differs.
 """
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator")
 REFERENCE = "hand_tracking"  # of the common layer
-EVERYWHERE = ("app.py", "video.py")  # every folder has these
+EVERYWHERE = ("app.py", "video.py", "files.py")  # every folder has these
 # Shared pieces, by the folder that holds the reference copy; copied into the folders that already have one.
 WHERE_USED = {
     "tflite_model.py": "hand_tracking",  # LiteRT with checked model files
@@ -42,12 +43,6 @@ def reference_of(name):
     return WHERE_USED.get(name, REFERENCE)
 
 
-def expected(name, tool):
-    """The text `tool`'s copy of `name` must have."""
-    reference = reference_of(name)
-    return (ROOT / reference / name).read_text(encoding="utf-8").replace(reference, tool)
-
-
 def copies():
     """(tool, file name) of every copy of a shared module, references excluded."""
     for tool in TOOLS:
@@ -60,29 +55,29 @@ def copies():
 
 
 def file_copies():
-    """(tool, file, module) of every byte-for-byte copy beside a shared module."""
+    """(tool, file, module) of every copy of a file beside a shared module."""
     for tool, name in list(copies()):
         for path in BESIDE.get(name, ()):
             yield tool, path, name
 
 
+def sha256(path):
+    """The file's SHA-256 (hex), or None where it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
 def drifted():
-    changed = [(tool, name) for tool, name in copies()
-               if (ROOT / tool / name).read_text(encoding="utf-8") != expected(name, tool)]
-    for tool, path, module in file_copies():
-        copy, original = ROOT / tool / path, ROOT / reference_of(module) / path
-        if not copy.exists() or copy.read_bytes() != original.read_bytes():
-            changed.append((tool, path))
-    return changed
+    """(tool, path) of every copy whose bytes differ from its reference's (or that is missing)."""
+    pairs = [(tool, name, name) for tool, name in copies()] + list(file_copies())
+    return [(tool, path) for tool, path, module in pairs
+            if sha256(ROOT / tool / path) != sha256(ROOT / reference_of(module) / path)]
 
 
 def update(tool, name):
-    module = next((m for m, paths in BESIDE.items() if name in paths), None)
-    if module:
-        (ROOT / tool / name).parent.mkdir(parents=True, exist_ok=True)
-        (ROOT / tool / name).write_bytes((ROOT / reference_of(module) / name).read_bytes())
-    else:
-        (ROOT / tool / name).write_text(expected(name, tool), encoding="utf-8")
+    """Copy `name` (a shared module or a file beside one) from its reference folder into `tool`, byte for byte."""
+    module = next((m for m, paths in BESIDE.items() if name in paths), name)
+    (ROOT / tool / name).parent.mkdir(parents=True, exist_ok=True)
+    (ROOT / tool / name).write_bytes((ROOT / reference_of(module) / name).read_bytes())
 
 
 def main(argv=None):
