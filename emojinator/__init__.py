@@ -1,1 +1,2 @@
-"""Emojinator: recognise hand gestures in a webcam region and show the matching emoji."""
+"""Emojinator: hand gestures to emoji, read from hand landmarks (landmarks/, the default) or, as the original did,
+from the hand's silhouette in a region (silhouette/). README.md opens with a map of the files."""

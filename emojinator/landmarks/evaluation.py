@@ -1,4 +1,5 @@
-"""What evaluate.py does in landmark mode: the held-out generated set, the captures' test block, and labelled real images.
+"""What evaluate.py does in landmark mode: the held-out generated set, the captures' test block, and labelled real
+images.
 
 A labels file for real images (tests/data/emojinator/labels.json is one) maps photos to gestures, and animated
 GIFs' frame numbers to gestures ("unclear" frames are skipped); paths are relative to the labels file. Each image

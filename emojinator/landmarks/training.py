@@ -66,16 +66,8 @@ def train(args):
     print(f"training {len(x)} hands, validation {len(vx)} ({time.time() - start:.0f} s to make)", flush=True)
 
     start_tensorflow(args.threads, args.seed)
-    import keras
     model = build_mlp(len(names))
-    model.optimizer.learning_rate.assign(args.lr)
-    # The lowest validation loss, not the first perfect accuracy: a tiny capture set reaches accuracy 1 in two
-    # epochs, long before its answers are confident.
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=max(3, args.epochs // 4),
-                                         restore_best_weights=True)
-    fit = model.fit(x, train_y, validation_data=(vx, val_y), epochs=args.epochs, batch_size=args.batch,
-                    callbacks=[stop], verbose=0)
-    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+    history = fit(model, x, train_y, vx, val_y, args)
     best_epoch = int(np.argmin(history["val_loss"])) + 1
     predicted = model.predict(vx, batch_size=1024, verbose=0).argmax(axis=1)
     val_accuracy = float((predicted == val_y).mean())
@@ -94,3 +86,17 @@ def train(args):
         print(f"  {name:12s} {matrix[i, i] / max(total, 1):.4f} ({total} hands)")
     print(json.dumps({"val_accuracy": round(val_accuracy, 4), "best_epoch": best_epoch, "n_train": len(x),
                       "n_val": len(vx), "classes": names, "out": str(out)}))
+
+
+def fit(model, x, y, val_x, val_y, args):
+    """Adam at --lr for at most --epochs epochs; the model is left with the weights of the epoch of lowest
+    validation loss. Returns the history."""
+    import keras
+    model.optimizer.learning_rate.assign(args.lr)
+    # The lowest validation loss, not the first perfect accuracy: a tiny capture set reaches accuracy 1 in two
+    # epochs, long before its answers are confident.
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=max(3, args.epochs // 4),
+                                         restore_best_weights=True)
+    result = model.fit(x, y, validation_data=(val_x, val_y), epochs=args.epochs, batch_size=args.batch,
+                       callbacks=[stop], verbose=0)
+    return {key: [float(v) for v in values] for key, values in result.history.items()}
