@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from devanagari.app import write_atomic
+from devanagari.files import write_atomic
 from devanagari.classes import CLASSES, NUM_CLASSES
 from devanagari.preprocess import SIZE
 from devanagari.tflite_model import ModelError, TFLiteModel, record_checksum

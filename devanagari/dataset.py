@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from devanagari.app import write_atomic
+from devanagari.files import write_atomic
 from devanagari.classes import CLASSES, FOLDERS, by_folder, normalise_folder
 from devanagari.preprocess import SIZE, prepare_image
 

@@ -19,6 +19,9 @@ INK_BGR = {"blue": (255, 120, 0), "green": (0, 200, 0), "red": (0, 0, 255), "yel
            "finger": (255, 0, 255)}
 
 
+# The other two pen tools share colors.py (presets, calibration, profiles, the blob found by its radius); this
+# tool has none of those: its presets above are tuned to its own pen clips (more saturated) and its pen is found by
+# area (`--min-area`), so only this check of --hsv is the same job, and it is kept here rather than a whole copy.
 def parse_hsv(values):
     """--hsv H S V H S V -> one range; ValueError outside OpenCV's limits."""
     if len(values) != 6:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from devanagari.app import check_new, write_atomic
+from devanagari.files import check_new, write_atomic
 from devanagari.classes import CLASSES, NUM_CLASSES, by_folder
 
 REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is

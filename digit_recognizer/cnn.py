@@ -10,7 +10,7 @@ import zipfile
 
 import numpy as np
 
-from digit_recognizer.app import write_atomic
+from digit_recognizer.files import write_atomic
 from digit_recognizer.tflite_model import TFLiteModel, record_checksum
 
 

@@ -1,12 +1,19 @@
-"""Colour ranges in OpenCV's HSV space (H 0-179, S and V 0-255): presets, learning from pixels, profiles."""
+"""Colour ranges in OpenCV's HSV space (H 0-179, S and V 0-255): presets, learning from pixels, profiles, and
+the mask and largest blob a range finds in a frame.
+
+The same file, byte for byte, is in every tool folder that follows a coloured object (tests/test_common_layer.py).
+"""
 import json
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from digit_recognizer.app import ToolError, check_new, new_path, write_atomic
+from .files import ToolError, check_new, new_path, write_atomic
 
+KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))  # of the mask's opening and closing
+MIN_RADIUS = 5  # pixels; smaller blobs are noise
 # Each preset is a list of (low, high) ranges; red wraps around hue 0, so it needs two.
 PRESETS = {
     "blue": [((100, 120, 60), (130, 255, 255))],
@@ -67,7 +74,7 @@ def check_profile_path(path):
 
 def save_profile(path, ranges):
     """Write ranges as JSON atomically; never overwrite an existing profile (the first free numbered name,
-    `<name>-2.json`, ... is claimed instead). Returns the path written."""
+    `<name>-2.json`, ... is claimed instead). Returns the Path written."""
     path = Path(path)
     text = json.dumps({"hsv_ranges": [[list(map(int, lo)), list(map(int, hi))] for lo, hi in ranges]}, indent=2)
     try:
@@ -93,3 +100,28 @@ def load_profile(path):
     for lo, hi in ranges:
         parse_hsv(list(lo) + list(hi))
     return ranges
+
+
+def colour_mask(bgr, ranges):
+    """Binary mask of the pixels inside any of the HSV ranges, cleaned of speckles and holes."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    mask = cv2.inRange(hsv, np.array(ranges[0][0], np.uint8), np.array(ranges[0][1], np.uint8))
+    for lo, hi in ranges[1:]:
+        mask |= cv2.inRange(hsv, np.array(lo, np.uint8), np.array(hi, np.uint8))
+    # An opening removes speckles; the closing fills specular highlights on shiny objects.
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, KERNEL)
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, KERNEL)
+
+
+def largest_blob(mask):
+    """(x, y, radius) of the largest blob of a mask (moment centroid, enclosing radius), or None where there is
+    none larger than MIN_RADIUS."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    (_, _), radius = cv2.minEnclosingCircle(contour)
+    m = cv2.moments(contour)
+    if radius <= MIN_RADIUS or m["m00"] <= 0:  # m00 is 0 for degenerate (line-like) contours
+        return None
+    return m["m10"] / m["m00"], m["m01"] / m["m00"], radius

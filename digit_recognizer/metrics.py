@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from digit_recognizer.app import check_new, write_atomic
+from digit_recognizer.files import check_new, write_atomic
 
 REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
 

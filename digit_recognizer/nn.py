@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from digit_recognizer.app import write_atomic
+from digit_recognizer.files import write_atomic
 from digit_recognizer.npz import read_npz
 
 ACTIVATIONS = ("tanh", "relu")

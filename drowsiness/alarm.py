@@ -14,7 +14,8 @@ import threading
 import wave
 from pathlib import Path
 
-from drowsiness.app import TOOL, write_atomic
+from drowsiness.app import TOOL
+from drowsiness.files import write_atomic
 
 RATE = 22050
 PAUSE = 0.15          # seconds between repetitions while the alarm lasts

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from facenet import faces
-from facenet.app import TOOL, new_path, write_atomic
+from facenet.app import TOOL
+from facenet.files import new_path, write_atomic
 
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 DEFAULT_PEOPLE = Path(__file__).resolve().parent / "people"

@@ -25,6 +25,7 @@ WHERE_USED = {
     "face_mesh.py": "drowsiness",  # MediaPipe face detection and face mesh
     "finger.py": "digit_recognizer",  # the finger pen of the air-writing tools
     "hand_sprite.py": "digit_recognizer",  # a hand photo that writes: the finger pen's generated clips
+    "colors.py": "hand_tracking",  # HSV colour ranges, profiles, the mask and blob: the coloured object or pen
 }
 # Files copied byte for byte beside a shared module (module: files).
 BESIDE = {

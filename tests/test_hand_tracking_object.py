@@ -64,7 +64,7 @@ def test_profiles_round_trip_and_are_never_overwritten(tmp_path):
     path = tmp_path / "p.json"
     first = colors.save_profile(str(path), colors.PRESETS["red"])
     second = colors.save_profile(str(path), colors.PRESETS["blue"])
-    assert first == str(path) and second != first
+    assert first == path and second != first
     assert colors.load_profile(first) == [tuple(map(tuple, r)) for r in colors.PRESETS["red"]]
     assert colors.load_profile(second) == [tuple(map(tuple, r)) for r in colors.PRESETS["blue"]]
     (tmp_path / "bad.json").write_text("{}")
