@@ -9,7 +9,7 @@ import io
 import warnings
 from pathlib import Path
 
-from emojinator.app import ToolError, check_new
+from emojinator.files import ToolError, check_new
 from emojinator.gestures import NONE, emoji_file, gesture_for_folder
 
 MODELS = Path(__file__).resolve().parent / "models"  # the shipped models: silhouette here, landmarks/ below

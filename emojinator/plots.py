@@ -1,7 +1,7 @@
 """Pictures of training and evaluation: learning curves and a confusion matrix (matplotlib, no window)."""
 import numpy as np
 
-from emojinator.app import check_new, write_atomic
+from emojinator.files import check_new, write_atomic
 
 REPORT_KEY = "Report"  # PNG text chunk naming the script whose evaluation report the picture is
 REPORT = "emojinator/evaluate.py"  # written into its confusion matrices: a rerun replaces its own pictures

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import ToolError, write_atomic
+from emojinator.files import ToolError, write_atomic
 from emojinator.gestures import NAMES, NONE
 from emojinator.landmarks.dataset import captured, capture_files, drop_near, generated
 from emojinator.landmarks.model import build_mlp, output_paths, save

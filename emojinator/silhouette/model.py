@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import write_atomic
+from emojinator.files import write_atomic
 from emojinator.model_files import LABELS_FILE, MODELS, TFLITE_FILE, label_table, tflite_bytes
 from emojinator.silhouette.segment import SIZE
 from emojinator.tflite_model import TFLiteModel, record_checksum

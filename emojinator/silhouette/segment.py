@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from emojinator.app import write_atomic
+from emojinator.files import write_atomic
 
 SIZE = 50  # side of the classifier's input, as in the shared data set
 DEFAULT_HSV_LOW = np.array([2, 50, 60], np.uint8)   # the original project's skin range

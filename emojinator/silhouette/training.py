@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emojinator.app import write_atomic
+from emojinator.files import write_atomic
 from emojinator.gestures import NONE
 from emojinator.model_files import LABELS_FILE, TFLITE_FILE, check_out_folder, start_tensorflow
 from emojinator.plots import confusion, plot_confusion, plot_curves
