@@ -79,6 +79,15 @@ class Hand:
         return float(x0), float(y0), float(x1), float(y1)
 
 
+@dataclass
+class Track:
+    """A hand followed from one frame into the next."""
+    id: int | None  # the hand's id; None for a palm detection not yet found to hold a hand
+    roi: tuple  # the crop to look for it in: from the last frame's landmarks, or from a palm detection
+    left_sum: float = 0.0  # the landmark model's P(Left) summed over the frames the hand was followed
+    frames: int = 0  # those frames
+
+
 # ------------------------------------------------------------------------------------------------ palm detection
 # mediapipe/modules/palm_detection/palm_detection_cpu.pbtxt
 PALM_INPUT = 192  # ImageToTensorCalculator: 192x192, letterboxed (keep_aspect_ratio), zero border, ...
@@ -184,7 +193,7 @@ class HandLandmarker:
         self._frames_without_palms = 0  # tracked frames since the palm detector last ran
         self.palms = PalmDetector(palm_model, threads=threads)
         self.model = TFLiteModel(landmark_model, threads=threads)
-        self.tracked = []  # (id, roi, sum of P(Left), frames) of the hands found in the previous frame
+        self.tracked = []  # a Track for each hand found in the previous frame
         self.ids = count(0)  # track ids
         self.palm_ran = False  # whether the last call ran the palm detector (for benchmarks)
 
@@ -225,32 +234,33 @@ class HandLandmarker:
         if image is None or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError("HandLandmarker expects a BGR image (height x width x 3)")
         hands, followed = [], []
-        for hand_id, roi, left_sum, frames in tracked:  # followed hands first: they keep their ids
-            self._add_hand(image, roi, hand_id, left_sum, frames, mirrored, ids, hands, followed)
+        for track in tracked:  # followed hands first: they keep their ids
+            self._add_hand(image, track, mirrored, ids, hands, followed)
         if len(followed) < len(tracked):
             palms = True  # a followed hand was lost: look for it at once, whatever palm_interval says
         self.palm_ran = palms
         if palms:
-            kept = [t for t in tracked if any(f[0] == t[0] for f in followed)]
+            kept = [t for t in tracked if any(f.id == t.id for f in followed)]
             for box, points, _ in self.palms(image)[:self.max_hands]:
                 roi = palm_roi(box, points)
                 # A followed hand replaces the palm detections it overlaps (one that was just lost does not).
-                if all(ssd.iou(_roi_box(roi), _roi_box(t[1])) <= ASSOCIATION_MIN_IOU for t in kept):
-                    self._add_hand(image, roi, None, 0.0, 0, mirrored, ids, hands, followed)
+                if all(ssd.iou(_roi_box(roi), _roi_box(t.roi)) <= ASSOCIATION_MIN_IOU for t in kept):
+                    self._add_hand(image, Track(None, roi), mirrored, ids, hands, followed)
         return hands, followed
 
-    def _add_hand(self, image, roi, hand_id, left_sum, frames, mirrored, ids, hands, followed):
-        """Run the landmark model on `roi`; append the hand and its next crop unless it is absent or a duplicate."""
-        points, presence, left = self.landmarks(image, roi)
+    def _add_hand(self, image, track, mirrored, ids, hands, followed):
+        """Run the landmark model on `track.roi`; append the hand to `hands` and its Track into the next frame to
+        `followed`, unless it is absent or a duplicate."""
+        points, presence, left = self.landmarks(image, track.roi)
         if presence < MIN_PRESENCE:
             return
         next_roi = landmarks_roi(points)
-        if any(ssd.iou(_roi_box(next_roi), _roi_box(f[1])) > ASSOCIATION_MIN_IOU for f in followed):
+        if any(ssd.iou(_roi_box(next_roi), _roi_box(f.roi)) > ASSOCIATION_MIN_IOU for f in followed):
             return  # the same hand twice: a fast hand left its old crop, and a palm detection found it too
-        hand_id = next(ids) if hand_id is None else hand_id
-        left_sum, frames = left_sum + left, frames + 1
+        hand_id = next(ids) if track.id is None else track.id
+        left_sum, frames = track.left_sum + left, track.frames + 1
         left = left_sum / frames
         # The model's label is for a mirrored view; an unmirrored image shows the other hand.
         label = HANDEDNESS_LABELS[int(left <= 0.5) ^ int(not mirrored)]
-        hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, roi))
-        followed.append((hand_id, next_roi, left_sum, frames))
+        hands.append(Hand(points, label, max(left, 1 - left), presence, hand_id, track.roi))
+        followed.append(Track(hand_id, next_roi, left_sum, frames))
