@@ -21,5 +21,5 @@ fi
 
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
 "$PYTHON" -m pip check
-"$PYTHON" tests/check_platforms.py
+"$PYTHON" tools/check_platforms.py
 "$PYTHON" -m pytest "$@"

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import sync_common  # noqa: E402
 
 from hand_tracking import app, video  # noqa: E402

@@ -4,7 +4,7 @@ there.
 The map is the README's first `## Files` section, before any other `##` section. Each file has one list item of
 its own, the path (relative to the tool folder) in backticks first: "- `landmarks/live.py`: what it holds". Other
 backticked paths in the map (a model folder, a script named in a description) must exist too, in the folder or,
-for the repository's own files (`tests/sync_common.py`), from the repository root.
+for the repository's own files (`tools/sync_common.py`), from the repository root.
 """
 import re
 

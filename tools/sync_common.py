@@ -1,8 +1,8 @@
 """Copy the shared modules from their reference folder into every tool folder that uses them.
 
 Usage:
-    python tests/sync_common.py            # copy, then list what changed
-    python tests/sync_common.py --check    # only report folders whose copy drifted (exit 1 if any)
+    python tools/sync_common.py            # copy, then list what changed
+    python tools/sync_common.py --check    # only report folders whose copy drifted (exit 1 if any)
 
 Each tool folder is copied into other projects on its own, so the shared modules live in every folder that needs
 them, identical byte for byte: they import their siblings relatively (`from .video import open_source`) and name

@@ -9,10 +9,10 @@ end); the runs of the two trees alternate, so that both see the same load. Measu
 busy one the figures mean little. The last line printed is JSON with every figure.
 
 Usage:
-    python tests/benchmark_startup.py                          # the working tree, 5 runs per tool
-    python tests/benchmark_startup.py --before fbdc1c9 --runs 7
-    python tests/benchmark_startup.py --before fbdc1c9 --after HEAD --runs 7   # two commits, not the work tree
-    python tests/benchmark_startup.py --tools digit_recognizer,emojinator --runs 3
+    python tools/benchmark_startup.py                          # the working tree, 5 runs per tool
+    python tools/benchmark_startup.py --before fbdc1c9 --runs 7
+    python tools/benchmark_startup.py --before fbdc1c9 --after HEAD --runs 7   # two commits, not the work tree
+    python tools/benchmark_startup.py --tools digit_recognizer,emojinator --runs 3
 
 Keys:
     none (no window)
