@@ -32,7 +32,7 @@ if __package__ in (None, ""):  # run as `python hand_tracking/run.py`: make the 
 import cv2
 import numpy as np
 
-from hand_tracking import colors, draw, synthetic
+from hand_tracking import colors, drawing, synthetic
 from hand_tracking.app import TOOL, App, ArgumentParser, add_core_args, in_range, positive_int, run_main
 from hand_tracking.detect import ColourLocator, Detection
 from hand_tracking.hands import CONNECTIONS, LANDMARK_NAMES, HandLandmarker, landmark_index
@@ -109,7 +109,7 @@ def track_fields(x, y, radius, state):
 def run_object(app, args, ranges):
     locate = ColourLocator(ranges)
     tracker = KalmanTracker(max_missing=args.max_missing)
-    trail = draw.Trail(args.trail)
+    trail = drawing.Trail(args.trail)
     show_mask = False
     for frame in app.frames():
         mask, detection = locate(frame.image, tracker.expected())
@@ -136,9 +136,9 @@ def show(app, view, trail, marker, state, status, help_line, max_radius=None):
     trail.draw(view)
     x, y, radius = marker
     if x is not None:
-        draw.marker(view, x, y, radius if max_radius is None else min(radius, max_radius), state)
-    draw.text(view, status, 0, draw.STATE_COLOURS[state])
-    draw.text(view, help_line, -1)
+        drawing.marker(view, x, y, radius if max_radius is None else min(radius, max_radius), state)
+    drawing.text(view, status, 0, drawing.STATE_COLOURS[state])
+    drawing.text(view, help_line, -1)
     return app.show(view)
 
 
@@ -162,7 +162,7 @@ def run_hand(app, args):
     landmarker = HandLandmarker(max_hands=args.max_hands, palm_interval=args.palm_interval)
     point = LANDMARK_NAMES.index(args.point)
     tracker = KalmanTracker(max_missing=args.max_missing)
-    trail = draw.Trail(args.trail)
+    trail = drawing.Trail(args.trail)
     followed_id, landmark_view = None, False
     for frame in app.frames():
         if frame.path is not None:  # a still image: on its own, nothing carried over from the previous file
@@ -191,7 +191,7 @@ def run_hand(app, args):
             continue
         view = np.zeros_like(frame.image) if landmark_view else frame.image.copy()
         for shown in hands:
-            draw.skeleton(view, shown, CONNECTIONS, point if shown is hand else None)
+            drawing.skeleton(view, shown, CONNECTIONS, point if shown is hand else None)
         key = show(app, view, trail, (x, y, radius), state, f"hands: {len(hands)}  {args.point}: {state}",
                    HELP["hand"], max_radius=6)
         if key == "m":
