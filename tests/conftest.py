@@ -1,6 +1,9 @@
-"""Fixtures shared by the tests of all tools: running a tool's script, reading its event log, a virtual screen.
+"""Fixtures shared by the tests of all tools: running a tool's script, reading its event log, writing a clip, a
+virtual screen.
 
 Tests live here, outside the tool folders, so they may share helpers; the tool folders themselves share nothing.
+Every test that uses the `xvfb` fixture is marked `window`: `python -m pytest -m "not window"` runs the rest
+without Xvfb or xdotool.
 """
 import json
 import os
@@ -10,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,44 @@ def read_events(path):
     """The JSON-lines event log written by a tool's --log flag, as a list of dicts."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def wait_for_events(log, predicate=bool, timeout=30, process=None):
+    """The events of a running tool's --log once `predicate(events)` holds (by default: once there is one), read as
+    the tool writes them. After `timeout` seconds, or once `process` (its Popen) has ended, the events so far: the
+    caller's asserts then say what is missing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ended = process is not None and process.poll() is not None
+        events = _complete_events(log)
+        if predicate(events) or ended or time.monotonic() >= deadline:
+            return events
+        time.sleep(0.05)
+
+
+def _complete_events(path):
+    """The events of the log's complete lines: the last line may be caught half-written."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
+
+
+def write_video(path, frames, fps=30):
+    """An MJPG video of BGR frames (the first frame's size); returns `path`."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that drive a real window (the `xvfb` fixture) are marked `window` (pyproject.toml registers it)."""
+    for item in items:
+        if "xvfb" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.window)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, ROOT, read_events, start_script
+from conftest import DATA, ROOT, read_events, start_script, wait_for_events
 
 # ------------------------------------------------------------------------------------------------- the corpus
 TEXT = b"this is a text file, not a video, an image or a model\n" * 20
@@ -572,9 +571,7 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_keeps_its_outputs(tmp_path):
                         "--output", out, "--log", log)
     # Two `stats` events (one a second of stream time, the first at frame 0): frames have been written. Counting
     # lines was not enough: `face_found` and the first `stats` both come before frame 0 is written.
-    deadline = time.time() + 60
-    while (not log.exists() or log.read_text().count('"stats"') < 2) and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for_events(log, lambda events: [e["event"] for e in events].count("stats") >= 2, timeout=60, process=proc)
     assert proc.poll() is None, "the run ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)

@@ -423,6 +423,7 @@ def guarded_x_server(tmp_path):
     server.wait(timeout=10)
 
 
+@pytest.mark.window  # starts an Xvfb of its own
 def test_an_x_server_that_refuses_the_client_is_not_used(guarded_x_server, tmp_path, monkeypatch, capfd):
     """DISPLAY set but the wrong XAUTHORITY (sudo, ssh, another user's session): Qt aborted with SIGABRT."""
     display, auth = guarded_x_server

@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import (ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
+                      wait_for_window)
 from devanagari import dataset, fonts, pen_clip, synth
 from devanagari.classes import CLASSES, by_folder
 
@@ -236,9 +237,7 @@ def test_space_classifies_in_a_real_window(xvfb, tmp_path):
         while len(list(out.glob("*.png"))) < 80 and time.time() < deadline:  # the finger is half way round ०
             time.sleep(0.1)
         send_key(xvfb, window, "space")
-        deadline = time.time() + 30
-        while not (log.exists() and log.read_text()) and time.time() < deadline:
-            time.sleep(0.1)
+        wait_for_events(log, process=proc)
         stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()

@@ -7,20 +7,13 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import (quit_window, read_events, run_script, send_key, start_script, wait_for_events, wait_for_window,
+                      write_video)
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.synth import air_clip, paper_clip, paper_page
 
 RUN = "digit_recognizer/run.py"
 NUMPY_MODELS = "softmax,shallow,deep"  # no TensorFlow start-up where the CNN is not the point
-
-
-def write_video(path, frames, fps=30):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +73,7 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
                         display=xvfb)
     try:
         window = wait_for_window(xvfb, "digit_recognizer")
-        deadline = time.time() + 60
-        while not (log.exists() and log.read_text()) and time.time() < deadline:
-            time.sleep(0.2)
+        wait_for_events(log, timeout=60, process=proc)
         # Drag a region around the first two digits only (x 149-240 of 480; tall enough for any toolbar
         # above the image in Qt's window): the reading must become "40".
         # A drag made while the new window is still settling can be lost (seen once in a CI run), so it is
@@ -93,9 +84,7 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
             subprocess.run(["xdotool", "mousemove", "--window", window, "120", "100", "mousedown", "1",
                             "mousemove", "--window", window, "200", "200",
                             "mousemove", "--window", window, "250", "320", "mouseup", "1"], env=env, check=True)
-            wait = time.time() + 3
-            while time.time() < wait and not any(e["text"] == "40" for e in read_events(log)):
-                time.sleep(0.2)
+            wait_for_events(log, lambda events: any(e["text"] == "40" for e in events), timeout=3, process=proc)
         assert proc.poll() is None, "the tool ended before q was pressed"
         err = quit_window(xvfb, window, proc)
     finally:
@@ -238,9 +227,7 @@ def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, 
         window = wait_for_window(xvfb, "digit_recognizer")
         time.sleep(3.0)  # the digit takes 77 frames: drawn by then at any usable frame rate
         send_key(xvfb, window, "space")
-        deadline = time.time() + 30
-        while time.time() < deadline and not (log.exists() and log.read_text()):
-            time.sleep(0.1)
+        wait_for_events(log, process=proc)
         assert proc.poll() is None, "the clip ended before space was pressed"
         quit_window(xvfb, window, proc)
     finally:

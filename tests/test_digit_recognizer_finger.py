@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import (DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
+                      wait_for_window)
 from digit_recognizer import hand_clip
 from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen, is_pointing, palm_in_view
@@ -148,9 +149,7 @@ def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
         while len(list(out.glob("*.png"))) < last_point + 15 and time.time() < deadline:  # the 7 is written
             time.sleep(0.2)
         send_key(xvfb, window, "space")
-        deadline = time.time() + 30
-        while time.time() < deadline and not (log.exists() and log.read_text()):
-            time.sleep(0.1)
+        wait_for_events(log, process=proc)
         assert proc.poll() is None, "the clip ended before space was pressed"
         quit_window(xvfb, window, proc)
     finally:

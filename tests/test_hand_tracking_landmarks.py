@@ -3,13 +3,13 @@ mediapipe_reference.json), turned and mirrored photos, two hands, a face without
 and run.py --target hand end to end (events, still images, a window)."""
 import json
 import re
-import time
 
 import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import (DATA, ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
+                      wait_for_window, write_video)
 from hand_tracking import synthetic
 from hand_tracking.hands import LANDMARK_NAMES, HandLandmarker, landmark_index
 from hand_tracking.mediapipe_reference import VARIANTS, map_back, side_by_side, video_frames
@@ -143,13 +143,6 @@ def test_an_altered_model_is_refused(tmp_path):
 
 # --- run.py end to end ---------------------------------------------------------------------------------------
 
-def write_video(path, frames, fps=30):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-
-
 def test_run_logs_hand_and_track_events(tmp_path):
     clip, log = tmp_path / "clip.avi", tmp_path / "log.jsonl"
     # fullcurl.jpg: the photo whose handedness the model is sure of, and its mirror image (the other hand).
@@ -192,14 +185,19 @@ def test_still_images_are_each_processed_alone(tmp_path):
         assert (track["x"], track["y"]) == pytest.approx(hand["landmarks"][4][:2], abs=0.01)  # no smoothing
 
 
+def last_frame(events):
+    return events[-1]["frame"] if events else -1
+
+
 def test_landmark_view_in_a_real_window(xvfb, tmp_path):
     out = tmp_path / "out"
-    proc = start_script(RUN, "--source", "synthetic", "--output", out, display=xvfb)
+    log = tmp_path / "events.jsonl"
+    proc = start_script(RUN, "--source", "synthetic", "--output", out, "--log", log, display=xvfb)
     try:
         window = wait_for_window(xvfb, "hand_tracking")
-        time.sleep(0.5)
+        shown = last_frame(wait_for_events(log, lambda events: last_frame(events) >= 5, process=proc))
         send_key(xvfb, window, "m")  # the landmark view: skeletons on black
-        time.sleep(0.7)
+        wait_for_events(log, lambda events: last_frame(events) >= shown + 15, process=proc)
         quit_window(xvfb, window, proc)
     finally:
         proc.kill()

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import (ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
+                      wait_for_window, write_video)
 from hand_tracking import benchmark, colors, synthetic
 from hand_tracking.detect import ColourLocator, Detection, find_object
 from hand_tracking.tracker import DETECTED, LOST, PREDICTED, KalmanTracker
@@ -21,13 +22,6 @@ RUN = ROOT / "hand_tracking" / "run.py"
 def ball_clip():
     pairs = list(synthetic.scene(300, seed=1))
     return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-def write_video(path, frames, fps=30):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
 
 
 # --- colours -------------------------------------------------------------------------------------------------
@@ -189,13 +183,14 @@ def test_without_a_display_it_falls_back_to_headless():
 
 
 def test_keys_in_a_real_window(xvfb, tmp_path):
-    out = tmp_path / "out"
-    proc = start_script(RUN, "--target", "object", "--source", "synthetic", "--output", out, display=xvfb)
+    out, log = tmp_path / "out", tmp_path / "events.jsonl"
+    proc = start_script(RUN, "--target", "object", "--source", "synthetic", "--output", out, "--log", log,
+                        display=xvfb)
     try:
         window = wait_for_window(xvfb, "hand_tracking")
-        time.sleep(0.5)
+        shown = len(wait_for_events(log, lambda events: len(events) >= 5, process=proc))  # one track event a frame
         send_key(xvfb, window, "m")  # mask view: frames become black and white
-        time.sleep(0.5)
+        wait_for_events(log, lambda events: len(events) >= shown + 15, process=proc)
         stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
