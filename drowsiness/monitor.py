@@ -87,7 +87,7 @@ class Monitor:
         self.next_stats = None
         self.t = 0.0
 
-    # -- what the overlay and the alarm read ---------------------------------------------------------------
+    # -- what the drawing and the alarm read ---------------------------------------------------------------
     @property
     def drowsy(self):
         return self.state is not None and self.state.closure.long

@@ -26,14 +26,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python drowsiness/run.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drowsiness import overlay
+from drowsiness import drawing
 from drowsiness.alarm import Alarm
 from drowsiness.app import App, ArgumentParser, add_core_args, in_range, positive_float, run_main
 from drowsiness.dlib_face import FaceTracker, load_predictor
 from drowsiness.mesh_face import MeshTracker
 from drowsiness.monitor import Monitor, Settings
 
-TOOL = "drowsiness"
 HELP = "r: recalibrate  s: sound  q: quit"
 DEFAULTS = Settings()
 PERCLOS_SOUND_SECONDS = 3.0  # a PERCLOS alarm beeps this long; the banner stays while PERCLOS is too high
@@ -143,7 +142,7 @@ def main(argv=None):
 
                 if not (app.display or app.writer):
                     continue
-                key = app.show(overlay.draw(frame.image, monitor, face, alarm.enabled, HELP))
+                key = app.show(drawing.draw(frame.image, monitor, face, alarm.enabled, HELP))
                 if key == "r":
                     monitor.recalibrate()
                     app.log("recalibrate", frame)

@@ -277,8 +277,8 @@ DROWSINESS_RUN = run_cases("drowsiness/run.py", "--no-display --no-sound --max-f
 DROWSINESS_OTHERS = [
     case("drowsiness/benchmark.py", "--repeats 0"), case("drowsiness/benchmark.py", "--repeats -1"),
     case("drowsiness/benchmark.py", "--repeats nan"), case("drowsiness/benchmark.py", "--bogus"),
-    case("drowsiness/clips.py", ""), case("drowsiness/clips.py", "{clips_out}"),
-    case("drowsiness/clips.py", "{text_avi}"), case("drowsiness/clips.py", "{readonly}/clips"),
+    case("drowsiness/synthetic.py", ""), case("drowsiness/synthetic.py", "{clips_out}"),
+    case("drowsiness/synthetic.py", "{text_avi}"), case("drowsiness/synthetic.py", "{readonly}/clips"),
 ]
 
 FACENET_RUN = run_cases("facenet/run.py", "--model dlib --people {people} --no-display --max-frames 2", [
@@ -563,9 +563,9 @@ def test_two_enrolments_of_one_person_at_once_keep_every_photo(tmp_path):
 
 def test_sigterm_stops_a_run_like_ctrl_c_and_keeps_its_outputs(tmp_path):
     """`kill -TERM` (a service manager, `timeout`) used to leave only `.partial-NAME` and an unreadable video."""
-    from drowsiness import clips
-    frames = clips.read_frames()
-    clip = clips.write_video(tmp_path / "long.avi", (frames + frames[::-1]) * 4, 30)
+    from drowsiness import synthetic
+    frames = synthetic.read_frames()
+    clip = synthetic.write_video(tmp_path / "long.avi", (frames + frames[::-1]) * 4, 30)
     out, log = tmp_path / "out.avi", tmp_path / "events.jsonl"
     proc = start_script(ROOT / "drowsiness" / "run.py", "--source", clip, "--no-display", "--no-sound",
                         "--output", out, "--log", log)

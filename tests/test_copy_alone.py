@@ -29,7 +29,7 @@ RUN_ARGS = {
 LOGS_EVERY_FRAME = ("hand_tracking", "drowsiness", "facenet")
 # The scripts that read ../tests/data before, on their shipped data
 DATA_SCRIPTS = {
-    "drowsiness/clips.py": ["clips_out"],
+    "drowsiness/synthetic.py": ["clips_out"],
     "facenet/evaluate.py": ["--model", "dlib", "--per-photo", "1"],
 }
 
@@ -100,7 +100,7 @@ def test_run_processes_frames_in_a_folder_copied_alone(tool, results):
 
 def test_scripts_that_read_test_data_use_what_their_folder_ships(results):
     done, base = results
-    proc = done[("drowsiness", "drowsiness/clips.py")]
+    proc = done[("drowsiness", "drowsiness/synthetic.py")]
     assert proc.returncode == 0, failure(proc)
     assert len(list((base / "drowsiness" / "clips_out").glob("*.avi"))) == 5
     proc = done[("facenet", "facenet/evaluate.py")]

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from drowsiness import clips
+from drowsiness import synthetic
 from drowsiness.face_mesh import FULL_RANGE, FaceDetector, FaceMesh, detection_roi, landmarks_roi
 from drowsiness.mesh_benchmark import accuracy_report
 
@@ -36,7 +36,7 @@ def test_the_clip_in_video_mode_matches_mediapipe(report):
 
 
 def test_tracking_keeps_the_id_and_skips_the_detector():
-    frames = [clips.fit(f, (640, 480)) for f in clips.read_frames()[:10]]
+    frames = [synthetic.fit(f, (640, 480)) for f in synthetic.read_frames()[:10]]
     mesh = FaceMesh()
     ids, detector_runs = set(), 0
     for frame in frames:
@@ -49,12 +49,12 @@ def test_tracking_keeps_the_id_and_skips_the_detector():
 
 @pytest.mark.parametrize("degrees", [90, 180])
 def test_a_face_lying_on_its_side_is_found_with_turned_faces(degrees):
-    frame = clips.turn(clips.fit(clips.read_frames()[0], (640, 480)), degrees)
+    frame = synthetic.turn(synthetic.fit(synthetic.read_frames()[0], (640, 480)), degrees)
     assert FaceMesh().detect(frame) == []  # MediaPipe's rule: the detector's eye keypoints turn the crop astray
     mesh = FaceMesh(turned_faces=True)
     faces = [mesh.track(frame) for _ in range(3)]  # then followed: crops from the landmarks
     assert [len(f) for f in faces] == [1, 1, 1] and {f[0].id for f in faces} == {0}
-    turn = np.radians(-degrees)  # the crop turns with the face (clips.turn is counter-clockwise)
+    turn = np.radians(-degrees)  # the crop turns with the face (synthetic.turn is counter-clockwise)
     assert abs(np.angle(np.exp(1j * (faces[-1][0].roi[3] - turn)))) < 0.4
     moved = np.linalg.norm(faces[1][0].landmarks[:, :2] - faces[2][0].landmarks[:, :2], axis=1)
     assert np.median(moved) < 2.0  # a still frame: the points stay put (the face is 240 px tall)

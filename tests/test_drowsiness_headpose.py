@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, read_events, run_script
-from drowsiness import clips, head_render, headpose
+from drowsiness import head_render, headpose, synthetic
 from drowsiness.face import Face
 from drowsiness.face_mesh import FaceMesh
 from drowsiness.monitor import Monitor, Settings
@@ -208,7 +208,7 @@ def test_nod_settings_are_checked():
 # -- rendered heads -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def texture():
-    return clips.head_texture()
+    return synthetic.head_texture()
 
 
 def test_the_render_puts_the_photo_where_the_model_is(texture):
@@ -226,18 +226,18 @@ def test_the_render_puts_the_photo_where_the_model_is(texture):
 
 
 def test_head_script_poses_and_timing():
-    poses, starts = clips.head_poses(clips.NOD_SCRIPT, 15, sway=((0, 1), (0, 1), (0, 1)))
-    seconds = sum(s for s, _ in clips.NOD_SCRIPT)
+    poses, starts = synthetic.head_poses(synthetic.NOD_SCRIPT, 15, sway=((0, 1), (0, 1), (0, 1)))
+    seconds = sum(s for s, _ in synthetic.NOD_SCRIPT)
     assert len(poses) == round(seconds * 15) and starts[1] == 3.5
-    assert poses[int(4.0 * 15)] == pytest.approx(clips.FORWARD)  # reached at the end of the sinking
-    assert poses[int(3.5 * 15)] == pytest.approx(clips.NEUTRAL)
+    assert poses[int(4.0 * 15)] == pytest.approx(synthetic.FORWARD)  # reached at the end of the sinking
+    assert poses[int(3.5 * 15)] == pytest.approx(synthetic.NEUTRAL)
     assert np.all(np.abs(np.diff(poses, axis=0)) <= 35 / (0.3 * 15) * 1.5 + 1e-9)  # moves, never jumps
 
 
 def test_texture_landmarks_are_the_mesh_of_the_texture_frame(texture):
     """The shipped landmarks (real MediaPipe) are what face_mesh.py finds on the same frame."""
-    data = json.loads(clips.TEXTURE_LANDMARKS.read_text())
-    faces = FaceMesh().detect(clips.read_frames()[data["frame"]])
+    data = json.loads(synthetic.TEXTURE_LANDMARKS.read_text())
+    faces = FaceMesh().detect(synthetic.read_frames()[data["frame"]])
     assert len(faces) == 1
     assert np.median(np.linalg.norm(faces[0].landmarks[:, :2] - texture.points, axis=1)) < 0.05
 
@@ -245,7 +245,7 @@ def test_texture_landmarks_are_the_mesh_of_the_texture_frame(texture):
 def test_rendered_nods_through_the_mesh(texture, fps=15):
     """The nod clip through FaceMesh.track, headpose.py and the monitor: the angles of known motion come back,
     the forward and the sideways drop raise an alarm each, 1.5 s after the head went down; the brief nod none."""
-    images, truth, starts = clips.head_motion(clips.NOD_SCRIPT, fps, texture=texture)
+    images, truth, starts = synthetic.head_motion(synthetic.NOD_SCRIPT, fps, texture=texture)
     mesh, monitor = FaceMesh(), Monitor(Settings(calibration_seconds=3.0, nod_degrees=20.0, nod_seconds=1.5))
     measured, events = [], []
     for i, image in enumerate(images):
@@ -274,8 +274,8 @@ def test_rendered_nods_through_the_mesh(texture, fps=15):
 def test_run_py_logs_head_drops_sounds_and_shows_them(tmp_path):
     """run.py on the rendered nod clip: the flags reach the monitor, the alarm sounds, the banner is drawn."""
     fps = 15
-    images, _, starts = clips.head_motion(clips.NOD_SCRIPT, fps)
-    source = clips.write_video(tmp_path / "nod.avi", images, fps)
+    images, _, starts = synthetic.head_motion(synthetic.NOD_SCRIPT, fps)
+    source = synthetic.write_video(tmp_path / "nod.avi", images, fps)
     env, played = fake_players(tmp_path / "bin")
     log, video = tmp_path / "events.jsonl", tmp_path / "annotated.avi"
     run_script(ROOT / "drowsiness" / "run.py", "--source", source, "--no-display", "--log", log, "--output", video,
@@ -293,6 +293,6 @@ def test_run_py_logs_head_drops_sounds_and_shows_them(tmp_path):
     capture = cv2.VideoCapture(str(video))
     frames = [capture.read()[1] for _ in range(int(drops[0]["frame"]) + 1)]
     h = frames[0].shape[0]
-    band = slice(int(h * 0.66), int(h * 0.74))  # overlay.banner's band
+    band = slice(int(h * 0.66), int(h * 0.74))  # drawing.banner's band
     red = [float(f[band, :, 2].mean() - f[band, :, 1].mean()) for f in (frames[-2], frames[-1])]
     assert red[0] < 20 < red[1]  # the banner appears with the alarm

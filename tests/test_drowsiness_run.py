@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, read_events, run_script, send_key, start_script, wait_for_window
-from drowsiness import clips
+from drowsiness import synthetic
 from drowsiness.eyes import mean_ear
 from drowsiness.dlib_face import FaceTracker, load_predictor
 from drowsiness.mesh_face import MeshTracker
@@ -73,8 +73,8 @@ def test_alarms_follow_seconds_at_any_frame_rate(tmp_path, fps):
     segments = [("open", 3.2), ("closed", 1.5), ("open", 0.5)]
     if fps == 15:  # the rest of the story at one rate only, to keep the test short
         segments += [("yawn", 2.0), ("open", 0.5), ("away", 2.6), ("open", 0.6)]
-    images, starts = clips.scripted(clips.read_frames(), segments, fps)
-    source = clips.write_video(tmp_path / f"scripted_{fps}.avi", images, fps)
+    images, starts = synthetic.scripted(synthetic.read_frames(), segments, fps)
+    source = synthetic.write_video(tmp_path / f"scripted_{fps}.avi", images, fps)
     env, played = fake_players(tmp_path / "bin")
     log = tmp_path / "events.jsonl"
     run_script(SCRIPT, "--source", source, "--no-display", "--log", log, env=env)
@@ -100,8 +100,8 @@ def test_alarms_follow_seconds_at_any_frame_rate(tmp_path, fps):
 
 
 def test_window_keys_under_xvfb(xvfb, tmp_path):
-    images, _ = clips.scripted(clips.read_frames(), [("open", 120.0)], 10)
-    source = clips.write_video(tmp_path / "long.avi", images, 10)
+    images, _ = synthetic.scripted(synthetic.read_frames(), [("open", 120.0)], 10)
+    source = synthetic.write_video(tmp_path / "long.avi", images, 10)
     log = tmp_path / "events.jsonl"
     proc = start_script(SCRIPT, "--source", source, "--log", log, "--alarm", tmp_path / "missing.wav",
                         display=xvfb)
@@ -157,12 +157,12 @@ OPEN_EAR = {"mesh": (0.22, 0.32), "dlib": (0.28, 0.42)}
 
 @pytest.mark.parametrize("size", [None, (640, 480), (1280, 720)])
 def test_tracker_sees_the_real_blink_at_every_frame_size(predictor, tracker_kind, size):
-    frames = clips.read_frames()[30:46]  # a real blink at frame 42
+    frames = synthetic.read_frames()[30:46]  # a real blink at frame 42
     tracker = make_tracker(tracker_kind, predictor)
     fraction = EAR_FRACTIONS[tracker_kind]
     ears = []
     for i, frame in enumerate(frames):
-        image = clips.fit(frame, size) if size else frame
+        image = synthetic.fit(frame, size) if size else frame
         face = tracker.update(image, i / 30)
         assert face is not None, f"no face in frame {30 + i} at {size or 'native 176x144'}"
         ears.append(mean_ear(face.landmarks))
@@ -175,7 +175,7 @@ def test_tracker_sees_the_real_blink_at_every_frame_size(predictor, tracker_kind
 
 
 def test_tracker_follows_the_largest_face(predictor, tracker_kind):
-    frame = clips.read_frames()[10]
+    frame = synthetic.read_frames()[10]
     canvas = np.zeros((580, 1100, 3), np.uint8)
     small = cv2.resize(frame, None, fx=2.2, fy=2.2)
     canvas[100:100 + small.shape[0], :small.shape[1]] = small
@@ -193,7 +193,7 @@ def test_tracker_follows_the_largest_face(predictor, tracker_kind):
 
 
 def test_the_mesh_tracker_switches_to_a_larger_face_that_comes_in():
-    frame = clips.read_frames()[10]
+    frame = synthetic.read_frames()[10]
     canvas = np.zeros((580, 1100, 3), np.uint8)
     small = cv2.resize(frame, None, fx=3, fy=3)  # near enough for the short-range detector alone
     canvas[:small.shape[0], :small.shape[1]] = small

@@ -9,8 +9,8 @@
   nodding off forwards and sideways, and nodding briefly.
 
 Usage:
-    python drowsiness/clips.py OUTDIR              # writes the standard set of clips into OUTDIR
-    python drowsiness/clips.py OUTDIR --head       # writes the head-motion clips nod_{15,30,60}fps.avi instead
+    python drowsiness/synthetic.py OUTDIR              # writes the standard set of clips into OUTDIR
+    python drowsiness/synthetic.py OUTDIR --head       # writes the head-motion clips nod_{15,30,60}fps.avi instead
 
 Keys:
     none (no window)
@@ -18,7 +18,7 @@ Keys:
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python drowsiness/clips.py`: make the folder importable as a package
+if __package__ in (None, ""):  # run as `python drowsiness/synthetic.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import json
@@ -29,7 +29,7 @@ import numpy as np
 from drowsiness import head_render
 from drowsiness.app import ArgumentParser, check_new, run_main, verify_video, write_atomic
 
-# Shipped inside the folder (data/SOURCE.md), so that clips.py and benchmark.py work in a folder copied alone.
+# Shipped inside the folder (data/SOURCE.md), so that synthetic.py and benchmark.py work in a folder copied alone.
 CARPHONE = Path(__file__).resolve().parent / "data" / "carphone_pristine.mp4"
 CARPHONE_FPS = 30000 / 1001
 OPEN_FRAMES = range(0, 40)  # eyes open, no blink (data/carphone_blinks.json)

@@ -6,7 +6,7 @@ It is written as the widely copied script it replaces: resize to width 450, dlib
 the camera read was replaced by an iterable of frames and `cv2.imshow` made optional, so it can run on a clip.
 
 Usage:
-    from drowsiness.original import original_loop
+    from drowsiness.baseline import original_loop
     for ear, counter in original_loop(frames, predictor, dlib.get_frontal_face_detector()): ...
 
 Keys:
