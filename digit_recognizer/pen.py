@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 
 import cv2
-import numpy as np
 
 from digit_recognizer.colors import colour_mask, largest_blob
 from digit_recognizer.overlay import text

@@ -35,7 +35,7 @@ from digit_recognizer.metrics import (confusion_matrix, save_confusion_png, save
                                       write_json)
 from digit_recognizer.mnist import load_mnist, split_validation
 from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, NUMPY_MODELS, model_file
-from digit_recognizer.nn import Adam, Network, log_softmax
+from digit_recognizer.nn import Adam, Network
 from digit_recognizer.preprocess import to_mnist_batch
 
 # Chosen on the validation split (see README); each fits the time budget on a 2-core CPU.
@@ -78,7 +78,7 @@ def train_numpy(name, cfg, x_tr, y_tr, x_va, y_va, seed):
     for epoch in range(cfg["epochs"]):
         x_epoch = epoch_images(x_tr, rng, cfg["augment"]).reshape(len(x_tr), -1)
         order = rng.permutation(len(x_tr))
-        losses, correct = [], 0
+        losses = []
         bar = tqdm(range(steps_per_epoch), desc=f"{name} epoch {epoch + 1}/{cfg['epochs']}", leave=False,
                    file=sys.stderr, mininterval=1.0)
         for step in bar:

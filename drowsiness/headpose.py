@@ -25,7 +25,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from drowsiness.face_mesh import NOSE_TIP, NUM_LANDMARKS  # the mesh's numbering: NOSE_TIP is where axes are drawn
+from drowsiness.face_mesh import NUM_LANDMARKS  # the mesh's numbering
+from drowsiness.face_mesh import NOSE_TIP as NOSE_TIP  # where the axes are drawn (drawing.py uses it from here)
 
 # MediaPipe's canonical face model (models/canonical_face_model.obj, Apache-2.0, from google/mediapipe's
 # mediapipe/modules/face_geometry/data/): the 468 face-mesh vertices in centimetres and the mesh's triangles.

@@ -1,7 +1,6 @@
 """Finding a coloured object in one frame by its HSV range (`--target object`)."""
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from hand_tracking.colors import colour_mask, largest_blob

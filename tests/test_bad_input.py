@@ -8,7 +8,6 @@ point: a truncated .tflite (it used to kill the process), SIGTERM, and two proce
 """
 import hashlib
 import importlib
-import json
 import os
 import shlex
 import shutil

@@ -1,5 +1,4 @@
 """The common layer (app.py, video.py and the other shared modules) is one module copied into every folder."""
-import argparse
 import os
 import signal
 import subprocess
@@ -66,7 +65,7 @@ def _drain_with_timeout(iterable, seconds=5):
             for _ in iterable:
                 result["n"] += 1
             result["state"] = "done"
-        except Exception as e:  # noqa: BLE001: the point is to see it
+        except Exception as e:  # noqa: BLE001 (the point is to see it)
             result["state"], result["error"] = "raised", e
 
     thread = threading.Thread(target=consume, daemon=True)

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -82,7 +81,7 @@ def failure(proc):
 def test_every_script_shows_its_help_in_a_folder_copied_alone(tool, results):
     done, base = results
     helps = {what: proc for (t, what), proc in done.items() if t == tool and what.endswith("--help")}
-    assert f"run.py --help" in helps and len(helps) >= 2  # run.py and at least one other script
+    assert "run.py --help" in helps and len(helps) >= 2  # run.py and at least one other script
     for what, proc in helps.items():
         assert proc.returncode == 0 and proc.stdout.startswith("usage:"), f"{tool}/{what}: {failure(proc)}"
 

@@ -6,7 +6,6 @@ and the window under Xvfb.
 import time
 
 import cv2
-import numpy as np
 import pytest
 
 from conftest import (DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_events,

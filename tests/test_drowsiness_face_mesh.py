@@ -1,6 +1,5 @@
 """drowsiness/face_mesh.py against real MediaPipe Face Mesh (its landmarks committed in tests/data), on photos as
 they are, mirrored and turned up to 90 degrees, and on a real clip in video mode."""
-import json
 from pathlib import Path
 
 import cv2

@@ -1,6 +1,5 @@
 """Unit tests of the drowsiness tool: EAR, MAR, calibration, PERCLOS, the blink/alarm state machine on scripted
 EAR series, the alarm player, and the face tracker on real carphone frames."""
-import math
 import sys
 import time
 import wave
@@ -32,7 +31,7 @@ def landmarks(ear=0.3, mar=0.1):
     points[36:42] = np.array(eye(ear, 40)) + (0, 80)
     points[42:48] = np.array(eye(ear, 120)) + (0, 80)
     points[48:60] = np.column_stack([np.linspace(60, 140, 12), np.full(12, 160)])
-    width, height = 60.0, 60.0 * mar
+    height = 60.0 * mar
     points[60:68] = [(70, 160), (85, 160 - height / 2), (100, 160 - height / 2), (115, 160 - height / 2),
                      (130, 160), (115, 160 + height / 2), (100, 160 + height / 2), (85, 160 + height / 2)]
     return points

@@ -39,7 +39,7 @@ def chain(tmp_path_factory):
             assert (data / "calibration.npz").read_bytes() == learnt and not (data / gesture).exists()
             args.append("--force")
         proc = run_script(SCRIPTS / "capture.py", *args)
-        assert f"holds 40 images" in proc.stderr
+        assert "holds 40 images" in proc.stderr
     proc = run_script(SCRIPTS / "train.py", "--mode", "silhouette", "--data", data, "--out", model, "--epochs", "15", "--width", "16",
                       "--batch", "16", "--lr", "0.003", "--blocks", "4", "--gap", "0")
     trained = json.loads(proc.stdout.strip().splitlines()[-1])

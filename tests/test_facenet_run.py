@@ -10,7 +10,7 @@ import pytest
 import facenet  # noqa: F401
 from facenet import synthetic
 
-from conftest import DATA, ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_window
+from conftest import DATA, ROOT, quit_window, read_events, run_script, start_script, wait_for_window
 
 PHOTOS = DATA / "facenet"
 RUN, ENROLL = ROOT / "facenet" / "run.py", ROOT / "facenet" / "enroll.py"
