@@ -1,8 +1,9 @@
 """Train one digit model on MNIST, pick its best epoch on a validation split, save it with metrics and figures.
 
 NumPy models (softmax, shallow, deep) are trained from scratch with mini-batch Adam, cosine learning-rate decay
-and random affine augmentation; the CNN is trained in Keras the same way. The last --val-size training images
-are held out for model selection; the test set is never touched here (see evaluate.py).
+and random affine augmentation; the CNN is trained in Keras the same way, and with --stroke (its default) part of
+each epoch's images get a bolder or thinner pen (stroke.py). The last --val-size training images are held out for
+model selection (the epoch is chosen on them as they are); the test set is never touched here (see evaluate.py).
 
 Writes into --out (default digit_recognizer/models/): <model>.npz or cnn.keras (+ cnn.tflite, what the apps
 run), <model>_metrics.json,
@@ -12,7 +13,7 @@ before training starts.
 
 Usage:
     python digit_recognizer/train.py --model softmax|shallow|deep|cnn [--epochs N] [--batch-size N] [--lr X]
-        [--l2 X] [--augment X] [--seed N] [--val-size N] [--limit N] [--data mnist.npz] [--out DIR]
+        [--l2 X] [--augment X] [--stroke X] [--seed N] [--val-size N] [--limit N] [--data mnist.npz] [--out DIR]
         [--force]
 
 Keys:
@@ -37,15 +38,18 @@ from digit_recognizer.mnist import load_mnist, split_validation
 from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, NUMPY_MODELS, model_file
 from digit_recognizer.nn import Adam, Network
 from digit_recognizer.preprocess import to_mnist_batch
+from digit_recognizer.stroke import random_strokes
 
 # Chosen on the validation split (see README); each fits the issue's time budget on a 2-core CPU.
 # augment: strength of the random affine jitter (0 = none, 1 = up to 2 px, 12 degrees, 10 % scale).
+# stroke: share of each epoch's images whose strokes are grown or thinned by 0.25-1 px a side (0 = none).
 DEFAULTS = {
-    "softmax": {"epochs": 6, "batch_size": 128, "lr": 2e-3, "l2": 1e-5, "augment": 0.0},
-    "shallow": {"epochs": 25, "batch_size": 128, "lr": 1e-3, "l2": 1e-5, "augment": 0.7},
-    "deep": {"epochs": 30, "batch_size": 128, "lr": 1e-3, "l2": 1e-5, "augment": 0.7},
-    "cnn": {"epochs": 10, "batch_size": 128, "lr": 1.5e-3, "l2": 0.0, "augment": 1.0},
+    "softmax": {"epochs": 6, "batch_size": 128, "lr": 2e-3, "l2": 1e-5, "augment": 0.0, "stroke": 0.0},
+    "shallow": {"epochs": 25, "batch_size": 128, "lr": 1e-3, "l2": 1e-5, "augment": 0.7, "stroke": 0.0},
+    "deep": {"epochs": 30, "batch_size": 128, "lr": 1e-3, "l2": 1e-5, "augment": 0.7, "stroke": 0.0},
+    "cnn": {"epochs": 10, "batch_size": 128, "lr": 1.5e-3, "l2": 0.0, "augment": 1.0, "stroke": 0.0},
 }
+VAL_SIZE = 5000  # the last training images, held out for model selection (--val-size; evaluate.py --split val)
 
 
 def cosine_lr(base, progress):
@@ -59,7 +63,12 @@ def evaluate_probs(probs, y):
     return loss, float((probs.argmax(axis=1) == y).mean())
 
 
-def epoch_images(x, rng, strength):
+def epoch_images(x, rng, strength, stroke=0.0):
+    """One epoch's training images: a `stroke` share with a bolder or thinner pen, preprocessed again as a camera
+    crop with that pen would be (the box refitted to 20x20), then all with the random affine jitter."""
+    if stroke > 0:
+        x, changed = random_strokes(x, rng, stroke)
+        x[changed] = to_mnist_batch(x[changed])
     return random_affine(x, rng, strength) if strength > 0 else x
 
 
@@ -76,7 +85,7 @@ def train_numpy(name, cfg, x_tr, y_tr, x_va, y_va, seed):
     total_steps = cfg["epochs"] * steps_per_epoch
     x_va_flat = x_va.reshape(len(x_va), -1)
     for epoch in range(cfg["epochs"]):
-        x_epoch = epoch_images(x_tr, rng, cfg["augment"]).reshape(len(x_tr), -1)
+        x_epoch = epoch_images(x_tr, rng, cfg["augment"], cfg["stroke"]).reshape(len(x_tr), -1)
         order = rng.permutation(len(x_tr))
         losses = []
         bar = tqdm(range(steps_per_epoch), desc=f"{name} epoch {epoch + 1}/{cfg['epochs']}", leave=False,
@@ -114,7 +123,7 @@ def train_cnn(cfg, x_tr, y_tr, x_va, y_va, seed):
     for epoch in range(cfg["epochs"]):
         lr = cosine_lr(cfg["lr"], epoch / cfg["epochs"])
         optimiser.learning_rate.assign(lr)
-        x_epoch = epoch_images(x_tr, rng, cfg["augment"])[..., None]
+        x_epoch = epoch_images(x_tr, rng, cfg["augment"], cfg["stroke"])[..., None]
         print(f"cnn epoch {epoch + 1}/{cfg['epochs']}", file=sys.stderr)
         fit = model.fit(x_epoch, y_tr, batch_size=cfg["batch_size"], epochs=1, shuffle=True, verbose=1)
         val_loss, val_acc = evaluate_probs(classifier.predict_proba(x_va), y_va)
@@ -150,8 +159,11 @@ def parse_args(argv=None):
     parser.add_argument("--l2", type=nonneg_float, help="L2 penalty on the weights (NumPy models)")
     parser.add_argument("--augment", type=nonneg_float,
                         help="augmentation strength, 0 = train on the images as they are")
+    parser.add_argument("--stroke", type=in_range(float, 0, 1),
+                        help="share of each epoch's images drawn with a bolder or thinner pen (0.25-1 px a side)")
     parser.add_argument("--seed", type=random_seed, default=0)
-    parser.add_argument("--val-size", type=positive_int, default=5000, help="last N training images held out")
+    parser.add_argument("--val-size", type=positive_int, default=VAL_SIZE,
+                        help=f"last N training images held out (default {VAL_SIZE})")
     parser.add_argument("--limit", type=in_range(int, 2), help="use only the first N training images (quick tests)")
     parser.add_argument("--data", help="Keras-layout MNIST .npz (default: the shipped data/mnist.npz)")
     parser.add_argument("--out", default=str(MODELS_DIR), help="folder for the model, metrics and figures")
@@ -159,7 +171,7 @@ def parse_args(argv=None):
                         help="replace the model and figures already in --out (the shipped ones by default)")
     args = parser.parse_args(argv)
     cfg = dict(DEFAULTS[args.model])
-    for key in ("epochs", "batch_size", "lr", "l2", "augment"):
+    for key in ("epochs", "batch_size", "lr", "l2", "augment", "stroke"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
     return args, cfg

@@ -132,6 +132,38 @@ def test_training_evaluation_and_benchmark_scripts(tmp_path, mnist):
     assert picture.read_bytes() == (out / "shallow_val_confusion.png").read_bytes()
 
 
+def test_evaluate_measures_a_bolder_pen_and_the_validation_split(tmp_path, mnist, capsys):
+    from digit_recognizer import evaluate
+    from digit_recognizer.app import run_main
+    small = tmp_path / "small.npz"
+    np.savez(small, x_train=mnist["x_train"][:10], y_train=mnist["y_train"][:10], x_test=mnist["x_test"][:300],
+             y_test=mnist["y_test"][:300])
+
+    def last_json(*args):
+        assert run_main(evaluate.main, [str(a) for a in args]) == 0
+        return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    plain = last_json("--data", small, "--model", "deep", "--out", tmp_path)
+    bold = last_json("--data", small, "--model", "deep", "--out", tmp_path, "--stroke", "1")
+    assert plain["ink"] == 1.0 and plain["data"] == "test" and bold["data"] == "test_stroke+1"
+    assert 1.6 < bold["ink"] < 2.0 and bold["n"] == 300 and bold["stroke"] == 1.0
+    assert bold["accuracy"] < plain["accuracy"]  # the same digits, another pen: the NumPy models feel it
+    thin = last_json("--data", small, "--model", "deep", "--out", tmp_path, "--stroke", "-0.6")
+    assert thin["stroke"] == -0.5 and thin["data"] == "test_stroke-0.5" and 0.5 < thin["ink"] < 0.75
+    assert (tmp_path / "deep_test_stroke+1_confusion.png").is_file()
+    val = last_json("--split", "val", "--model", "softmax", "--out", tmp_path)
+    assert val["n"] == 5000 and val["data"] == "validation"
+    assert (tmp_path / "softmax_validation_confusion.png").is_file()  # not train.py's softmax_val_confusion.png
+    folder = tmp_path / "digits" / "3"
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "a.png"), cv2.resize(mnist["x_test"][18], (56, 56)))
+    for flags, message in ((["--stroke", "1"], "--stroke is for MNIST's 28x28 digits"),
+                           (["--split", "val"], "--split val is for MNIST (.npz) data")):
+        assert run_main(evaluate.main, ["--data", str(folder.parent), "--model", "deep", *flags]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+
+
 def test_train_never_replaces_a_model_without_force(tmp_path):
     out = tmp_path / "models"
     args = ["--model", "softmax", "--limit", "200", "--epochs", "1", "--augment", "0", "--out", out]
@@ -158,6 +190,7 @@ def test_export_never_replaces_a_tflite_without_force(tmp_path):
     ("train", ["--model", "deep", "--limit", "1"], "--limit: '1' must be at least 2"),
     ("train", ["--model", "lenet"], "--model: invalid choice"),
     ("evaluate", ["--model", "bogus"], "--model: invalid choice"),
+    ("evaluate", ["--stroke", "2"], "--stroke: '2' must be between -1.5 and 1.5"),
     ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
     ("build_mnist", ["--wheel", "/nonexistent.whl", "--out", "{tmp}/m.npz"], "No such file"),
     ("run", ["--gone", "-1"], "--gone: '-1' must be at least 0"),

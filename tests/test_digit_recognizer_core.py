@@ -12,6 +12,7 @@ from digit_recognizer.models import MODELS_DIR, NUMPY_MODELS, load_model
 from digit_recognizer.nn import Adam, Network
 from digit_recognizer.paper import find_digits
 from digit_recognizer.preprocess import to_mnist, to_mnist_batch
+from digit_recognizer.stroke import change_strokes, random_strokes
 from digit_recognizer.synth import digit_strokes, paper_page, thin
 
 
@@ -129,6 +130,50 @@ def test_traced_skeleton_strokes_cover_the_digit(mnist):
     covered = {p for stroke in strokes for p in stroke}
     assert len(covered) >= 0.8 * skeleton.sum()
     assert all(digit[r, c] >= 128 for r, c in covered)
+
+
+def test_a_bolder_pen_thickens_every_stroke_and_a_thinner_one_thins_it(mnist):
+    x = mnist["x_test"][:200]
+    ink = x.astype(np.float64).sum((1, 2))
+    bold, thin = change_strokes(x, 1.0), change_strokes(x, -0.5)
+    assert bold.dtype == thin.dtype == np.uint8 and bold.shape == thin.shape == x.shape
+    bold_ink, thin_ink = bold.astype(np.float64).sum((1, 2)) / ink, thin.astype(np.float64).sum((1, 2)) / ink
+    assert bold_ink.min() > 1.3 and 1.6 < bold_ink.mean() < 2.2  # every digit gains ink
+    assert thin_ink.max() < 0.85 and 0.45 < thin_ink.mean() < 0.75  # every digit loses some, none all of it
+    assert (thin.max((1, 2)) >= 100).all()  # no digit erased (the preprocessing scales the ink back up)
+    # grown around the strokes, not moved: the bold digit covers the plain one, the plain one the thin one
+    assert (bold.astype(int) >= x.astype(int) - 40).all() and (thin.astype(int) <= x.astype(int) + 45).all()
+    assert (change_strokes(x, 0.1) == x).all()  # rounded to quarter pixels: no change
+
+
+def test_training_strokes_change_a_share_and_never_empty_a_digit(mnist):
+    x = to_mnist_batch(mnist["x_test"][:400])
+    out, changed = random_strokes(x, np.random.default_rng(0), 0.5)
+    assert 0.35 < changed.mean() < 0.65 and (out[~changed] == x[~changed]).all()
+    assert all(not np.array_equal(a, b) for a, b in zip(out[changed], x[changed]))
+    line = np.zeros((28, 28), np.float32)
+    line[5:23, 14] = 1.0  # one pixel wide: thinning by 0.5-1 px would erase it
+    out, changed = random_strokes(np.stack([line] * 40), np.random.default_rng(0), 1.0)
+    assert (out.max((1, 2)) >= 0.2).all() and 0 < changed.sum() < 40
+    assert all((o == line).all() for o in out[~changed])
+
+
+def test_training_images_get_another_pen_only_when_asked_and_are_preprocessed_again(mnist):
+    from digit_recognizer.train import epoch_images
+    x = to_mnist_batch(mnist["x_test"][:100])
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    assert epoch_images(x, rng, 0.0, 0.0) is x and rng.bit_generator.state == state  # as before --stroke existed
+    out = epoch_images(x, np.random.default_rng(0), 0.0, 1.0)
+    assert sum(not np.array_equal(a, b) for a, b in zip(out, x)) >= 90
+
+    def box(image):  # the side of the ink's bounding box
+        rows, cols = np.flatnonzero(image.max(1) > 0.1), np.flatnonzero(image.max(0) > 0.1)
+        return max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+
+    # preprocessed again, as a camera crop with that pen would be: the ink fits in 20x20 as MNIST's does, where
+    # the grown strokes alone would spill over it
+    assert max(box(image) for image in out) == 20 and max(box(image) for image in change_strokes(x, 1.0)) > 21
 
 
 def test_shipped_models_beat_their_targets_on_held_out_validation_images(mnist):
