@@ -8,7 +8,10 @@ A digit counts as right when exactly one reading falls between its hand coming i
 digit's, and that reading is the digit's label; readings beyond one per digit are counted as extra. MNIST test
 digits were never trained on. --hand-size and --place make the hand bigger (nearer the camera) and move the digits
 down the frame, so that the wrist and part of the palm leave the picture; --shape half-curled or fist moves a hand
-that never points along the same path, so that every reading is a mistake. The last stdout line is JSON.
+that never points along the same path, so that every reading is a mistake. Each digit's line says in what share
+of its writing frames the hand's knuckles are below the frame's bottom edge (hand_clip.hand_reach: where hands.py
+puts them on the photo at that size), where MediaPipe's palm detector cannot find the hand. The last stdout line
+is JSON.
 
 Usage:
     python digit_recognizer/finger_eval.py                        # MNIST test digits 0-29
@@ -57,6 +60,8 @@ def main(argv=None):
     if indices[-1] >= len(data["y_test"]):
         raise ValueError(f"MNIST has {len(data['y_test'])} test digits; --first + --count goes beyond them")
     labels = [int(data["y_test"][i]) for i in indices]
+    knuckles, wrist = hand_clip.hand_reach(args.hand_size)
+    out = [hand_clip.knuckles_out(i, knuckles, data, place=args.place) for i in indices]
     with tempfile.TemporaryDirectory() as folder:
         clip, log = Path(folder) / "finger.avi", Path(folder) / "events.jsonl"
         truth = hand_clip.write_clip(clip, indices, data=data, hand_size=args.hand_size, place=args.place,
@@ -65,15 +70,21 @@ def main(argv=None):
         events = [json.loads(line) for line in log.read_text().splitlines()]
     readings = [(e["frame"], e["text"]) for e in events if e["event"] == "prediction"]
     right, read_digits, lines = 0, 0, []
-    for index, label, (start, end) in zip(indices, labels, digit_windows(truth)):
+    for index, label, (start, end), share in zip(indices, labels, digit_windows(truth), out):
         read = [text for frame, text in readings if start <= frame < end]
         right += read == [str(label)]
         read_digits += bool(read)
-        lines.append(f"{index:6d}  {label}  {' '.join(read) or '-':8s}{'' if read == [str(label)] else '  wrong'}")
-    print("MNIST test digit, label, read")
+        lines.append(f"{index:6d}  {label}  {' '.join(read) or '-':8s}  {100 * share:3.0f} %"
+                     f"{'' if read == [str(label)] else '  wrong'}")
+    print(f"the hand at {args.hand_size:g} times its size: its index knuckle {knuckles:.0f} px and its wrist "
+          f"{wrist:.0f} px below the fingertip; the knuckles leave the {hand_clip.SIZE[1]} px frame below a "
+          f"fingertip at y = {hand_clip.SIZE[1] - knuckles:.0f}")
+    print("MNIST test digit, label, read, writing frames with the knuckles out of the picture")
     print("\n".join(lines))
     print(json.dumps({"accuracy": round(right / len(indices), 4), "right": right, "n": len(indices),
                       "extra_readings": len(readings) - read_digits, "readings": len(readings),
+                      "digits_with_knuckles_out": sum(share > 0 for share in out),
+                      "knuckles_px": round(knuckles), "wrist_px": round(wrist),
                       "first": args.first, "hand_size": args.hand_size, "place": args.place, "shape": args.shape}))
     return 0
 

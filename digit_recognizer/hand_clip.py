@@ -51,6 +51,29 @@ def finger_frames(indices=(0, 1, 2, 3), shapes=None, pause=0.8, seed=0, data=Non
         yield from render(background, noise, hand, moves, pause, int(data["y_test"][index]))
 
 
+def hand_reach(hand_size=1.0, size=SIZE, landmarker=None):
+    """(index knuckle, wrist): how far below the clip's fingertip (the point that moves along the strokes) they
+    lie, in frame pixels, for the pointing hand at `hand_size`, as hands.py finds them on the photo with the whole
+    hand in the picture. A fingertip lower than the frame's height minus the first has its knuckles out of sight."""
+    from digit_recognizer.hands import HandLandmarker
+    tip_y = 10
+    frame = Hand(HAND_SCALE * hand_size).paste(np.full((size[1], size[0], 3), 200, np.float32), POINTING,
+                                               (size[0] / 2, tip_y))
+    found = (landmarker or HandLandmarker(max_hands=1)).detect(np.clip(frame, 0, 255).astype(np.uint8))
+    if not found:
+        raise ValueError(f"hands.py finds no hand in the pointing photo at {hand_size} times its size")
+    points = found[0].landmarks
+    return float(points[5, 1] - tip_y), float(points[0, 1] - tip_y)
+
+
+def knuckles_out(index, knuckles, data, size=SIZE, place="top"):
+    """The share of the frames writing MNIST test digit `index` in which the pointing hand's knuckles, `knuckles`
+    px below its fingertip (hand_reach), are below the frame's bottom edge."""
+    tips = [tip for shape, tip in hand_moves(digit_path(data["x_test"][index], size, place=place), size)
+            if shape == POINTING]
+    return float(np.mean([tip[1] + knuckles >= size[1] for tip in tips]))
+
+
 def frames(indices=(0, 1, 2, 3), **kw):
     """The clip's frames only (for `--source synthetic`)."""
     for frame, _ in finger_frames(indices, **kw):

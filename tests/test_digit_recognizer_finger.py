@@ -92,6 +92,16 @@ def test_a_big_hand_and_low_digits_write_with_the_wrist_out_of_the_picture(hand_
     assert cut > 60  # most of the writing with the palm cut by the frame's edge (wrist and palm guessed)
 
 
+def test_the_knuckles_leave_the_picture_only_for_a_big_hand_writing_low(mnist):
+    # finger_eval.py's account of where MediaPipe cannot follow the hand: the knuckles below the bottom edge
+    (knuckles, wrist), (knuckles2, wrist2) = hand_clip.hand_reach(1.0), hand_clip.hand_reach(2.0)
+    assert 100 < knuckles < wrist < 260  # the usual hand: about 220 px from fingertip to wrist
+    assert knuckles2 == pytest.approx(2 * knuckles, rel=0.1) and wrist2 == pytest.approx(2 * wrist, rel=0.1)
+    assert hand_clip.knuckles_out(1000, knuckles, mnist, place="top") == 0  # the usual clip
+    assert 0 < hand_clip.knuckles_out(1000, knuckles, mnist, place="bottom") < 1
+    assert hand_clip.knuckles_out(1000, knuckles2, mnist, place="bottom") == 1  # never in the picture
+
+
 @pytest.mark.parametrize("shape, hand_size, place, indices", [
     (hand_clip.FIST, 1.0, "top", (0,)),
     (hand_clip.HALF_CURLED, 1.0, "top", (0,)),
