@@ -29,7 +29,7 @@ import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 import numpy as np
 
-from facenet import draw, faces, synthetic
+from facenet import drawing, faces, synthetic
 from facenet.app import ArgumentParser, in_range, positive_int, run_main
 from facenet.embedders import load_embedder
 from facenet.people import Gallery
@@ -61,7 +61,7 @@ def loop_fps(recognizer, frames):
         results, _ = recognizer.video(rgb, i / 30.0)
         annotated = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
         for result in results:
-            draw.face(annotated, result)
+            drawing.face(annotated, result)
     return len(frames) / (time.perf_counter() - start)
 
 
@@ -76,7 +76,7 @@ def timed(fn, repeat, best=False):
     return (min(times) if best else sum(times) / repeat) * 1000
 
 
-def main(argv=None):
+def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="+", default=["dlib", "facenet"],
                         help="facenet, dlib or .keras files from train.py (default: dlib facenet)")
@@ -86,14 +86,22 @@ def main(argv=None):
     parser.add_argument("--detector", nargs="+", choices=faces.DETECTORS, default=["blazeface", "hog"],
                         metavar="NAME", help=f"face pipelines of the recognition loop: {', '.join(faces.DETECTORS)} "
                                              "(default: blazeface hog)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def load_embedders(specs):
+    """{spec: embedder} and {spec: seconds its loading took}."""
     embedders, load_seconds = {}, {}
-    for spec in args.model:  # a bad --model fails before the clips are made
+    for spec in specs:
         start = time.perf_counter()
         embedders[spec] = load_embedder(spec)
         load_seconds[spec] = time.perf_counter() - start
-    clips = {n: clip(n, args.frames) for n in args.faces if n > 0}
-    one = clip(3, 1)[0]
+    return embedders, load_seconds
+
+
+def stage_costs(one):
+    """Prints what detection, landmarks and alignment cost on the frame `one`; returns its first face's 68 points
+    (what the embeddings below are measured on)."""
     detector, landmarks, mtcnn = faces.HogDetector(), faces.Landmarks(), faces.MtcnnDetector()
     blazeface, mesh = faces.pipeline("blazeface")
     grey = faces.as_grey(one)  # what run.py's loop gives dlib's pipeline
@@ -108,6 +116,11 @@ def main(argv=None):
     print(f"  68 landmarks          {timed(lambda: landmarks(grey, boxes[0]), 20):7.1f} ms per face")
     print(f"  align on the mesh     {timed(lambda: faces.chip(one, mesh_face, 160, 0.25), 20):7.1f} ms per face")
     print(f"  align on 68 points    {timed(lambda: faces.chip(one, face, 160, 0.25), 20):7.1f} ms per face")
+    return face
+
+
+def embedding_costs(one, face, embedders, load_seconds):
+    """Prints each model's loading + first embedding, then its align + embed cost per face."""
     for spec, embedder in embedders.items():
         start = time.perf_counter()
         embedder([faces.chip(one, face, embedder.size, embedder.padding)])
@@ -121,10 +134,14 @@ def main(argv=None):
             costs[spec].append(time.perf_counter() - start)
     for spec, times in costs.items():
         print(f"  {spec}: align + embed {np.mean(times) * 1000:7.1f} ms per face")
+
+
+def loop_speeds(clips, embedders, pipelines):
+    """Prints the recognition loop's frame rate on each clip for each model and pipeline, tracked and not."""
     with tempfile.TemporaryDirectory() as tmp:
         people = people_folder(tmp)
         for n, frames in clips.items():
-            for (spec, embedder), pipeline in itertools.product(embedders.items(), args.detector):
+            for (spec, embedder), pipeline in itertools.product(embedders.items(), pipelines):
                 tracked = Recognizer(embedder, people, pipeline)
                 fps_tracked = loop_fps(tracked, frames)
                 every = Recognizer(embedder, people, pipeline, detect_every=1, embed_every=1)
@@ -132,6 +149,10 @@ def main(argv=None):
                 print(f"{spec}, {pipeline}, {n} face(s), {len(frames)} frames: tracked {fps_tracked:5.1f} fps "
                       f"({tracked.embedded} embeddings), every frame {fps_every:5.1f} fps ({every.embedded}), "
                       f"speed-up x{fps_tracked / fps_every:.1f}")
+
+
+def matching_costs(one, face, embedders):
+    """Prints the cost of matching one face, and three, against 10,000 random people of 1 and 5 photos each."""
     rng = np.random.default_rng(0)
     for spec, embedder in embedders.items():
         query = embedder([faces.chip(one, face, embedder.size, embedder.padding)])
@@ -144,6 +165,17 @@ def main(argv=None):
             print(f"{spec} ({embedder.dim}-D): matching against 10,000 people x {per_person} photo(s), ms per face: "
                   f"one face {mean:.2f} mean / {fastest:.2f} fastest; 3 faces {mean3:.2f} mean / {fastest3:.2f} "
                   "fastest")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    embedders, load_seconds = load_embedders(args.model)  # a bad --model fails before the clips are made
+    clips = {n: clip(n, args.frames) for n in args.faces if n > 0}
+    one = clip(3, 1)[0]
+    face = stage_costs(one)
+    embedding_costs(one, face, embedders, load_seconds)
+    loop_speeds(clips, embedders, args.detector)
+    matching_costs(one, face, embedders)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,14 @@ if __package__ in (None, ""):  # run as `python facenet/enroll.py`: make the fol
 import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
-from facenet import draw, faces
-from facenet.app import App, ArgumentParser, add_core_args, positive_float, positive_int, run_main, write_atomic
-from facenet.cli import add_model_args
+from facenet import drawing, faces
+from facenet.app import (TOOL, App, ArgumentParser, add_core_args, positive_float, positive_int, run_main,
+                         write_atomic)
 from facenet.embedders import load_embedder
 from facenet.eyes import face_ear, open_threshold
-from facenet.people import Embedding, new_photo_path, person_dir, person_embeddings
+from facenet.people import Embedding, add_model_args, new_photo_path, person_dir, person_embeddings
 from facenet.video import image_files
 
-TOOL = "facenet"
 MIN_FACE = 80  # pixels: smaller faces make poor enrolment photos
 
 
@@ -123,9 +122,9 @@ def enrol_camera(folder, app, args, detector, landmarks):
                 advice, ready = "hold still, turn your head slightly between shots", True
             for face in found:
                 x0, y0, x1, y1 = face.box
-                cv2.rectangle(view, (x0, y0), (x1, y1), draw.GREEN if ready else draw.ORANGE, 2)
-            draw.text(view, f"{len(saved)}/{args.count}  {advice}", (8, 8), (255, 255, 255), size=20)
-            draw.help_line(view, "space: capture now  q: quit")
+                cv2.rectangle(view, (x0, y0), (x1, y1), drawing.GREEN if ready else drawing.ORANGE, 2)
+            drawing.text(view, f"{len(saved)}/{args.count}  {advice}", (8, 8), (255, 255, 255), size=20)
+            drawing.help_line(view, "space: capture now  q: quit")
             key = app.show(view)
             due = last is None or frame.t - last >= args.interval
             if ready and (due or key == " "):

@@ -27,15 +27,14 @@ if __package__ in (None, ""):  # run as `python facenet/run.py`: make the folder
 import facenet  # noqa: F401  first: it limits BLAS threads before numpy loads
 import cv2
 
-from facenet import draw
-from facenet.app import App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
-from facenet.cli import add_model_args
+from facenet import drawing
+from facenet.app import TOOL, App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from facenet.embedders import load_embedder
 from facenet.eyes import EAR_OPEN, EAR_OPEN_MESH
+from facenet.people import add_model_args
 from facenet.recognizer import Recognizer
 from facenet.video import ImageSource
 
-TOOL = "facenet"
 HELP = "r: reload people  l: landmarks  q: quit"
 
 
@@ -90,8 +89,8 @@ def main(argv=None):
             for result in results:
                 extra = {"path": frame.path} if frame.path else {}
                 app.log("face", frame, **face_fields(result), **extra)
-                draw.face(annotated, result, landmarks)
-            draw.help_line(annotated, f"{embedder.name}, {len(recognizer.gallery)} people   {HELP}")
+                drawing.face(annotated, result, landmarks)
+            drawing.help_line(annotated, f"{embedder.name}, {len(recognizer.gallery)} people   {HELP}")
             key = app.show(annotated)
             if key == "r":
                 recognizer.reload()

@@ -27,11 +27,10 @@ import cv2
 import numpy as np
 
 from facenet import faces, synthetic
-from facenet.app import (ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int,
+from facenet.app import (TOOL, ArgumentParser, check_new, in_range, nonneg_float, positive_float, positive_int,
                          random_seed, run_main, write_atomic)
 from facenet.people import PHOTO_EXTENSIONS
 
-TOOL = "facenet"
 MODELS = Path(__file__).resolve().parent / "models"  # where the README puts trained models
 PADDING = 0.25  # the alignment margin KerasEmbedder uses at run time
 
@@ -157,30 +156,20 @@ def augment_batch(images, rng):
     return np.clip(x, 0, 1)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    rng = np.random.default_rng(args.seed)
+def load_data(args):
+    """Images and labels: generated identities (--synthetic) or the --data folder."""
     if args.synthetic:
-        images, labels = synthetic.drawn_identities(args.synthetic, 10, args.size, args.seed)
-    else:
-        images, labels = load_folder(args.data, args.size, args.aligned)
-    train, val = split_identities(labels, args.val_fraction, rng)
-    print(f"{TOOL}: {len(np.unique(labels[train]))} people ({train.sum()} photos) for training, "
-          f"{len(np.unique(labels[val]))} held out ({val.sum()} photos) for validation", file=sys.stderr)
+        return synthetic.drawn_identities(args.synthetic, 10, args.size, args.seed)
+    return load_folder(args.data, args.size, args.aligned)
 
-    from facenet.embedders import import_tensorflow
-    tf = import_tensorflow()  # first: it keeps TensorFlow's start-up notices off stderr
-    import keras
-    from facenet import network
-    keras.utils.set_random_seed(args.seed)
 
-    model = network.build(args.size, args.dim, args.width)
-    embed = tf.function(lambda x: model(x, training=False))
-    val_images = images[val].astype(np.float32) / 255.0
-    pairs, same = verification_pairs(labels[val], rng)
+def validation_callback(keras, embed, images, pairs, same):
+    """A Keras callback that prints the verification accuracy on the held-out people's pairs before training and
+    after every epoch, and logs it (with the best threshold) in the training history."""
+    x = images.astype(np.float32) / 255.0
 
     def validate():
-        vectors = np.concatenate([embed(val_images[i:i + 128]).numpy() for i in range(0, len(val_images), 128)])
+        vectors = np.concatenate([embed(x[i:i + 128]).numpy() for i in range(0, len(x), 128)])
         distances = np.linalg.norm(vectors[pairs[:, 0]] - vectors[pairs[:, 1]], axis=1)
         return two_fold_accuracy(distances, same, np.random.default_rng(0)), best_threshold(distances, same)
 
@@ -197,13 +186,16 @@ def main(argv=None):
             print(f"{TOOL}: epoch {epoch + 1}: validation verification accuracy {accuracy:.3f} "
                   f"(threshold {threshold:.3f}, {len(same)} pairs of held-out people)", file=sys.stderr)
 
-    train_images, train_labels = images[train], labels[train]
-    by_id = {i: np.flatnonzero(train_labels == i) for i in np.unique(train_labels)}
+    return Validation()
+
+
+def triplet_batches(keras, images, labels, args, rng):
+    """--steps batches of --batch-ids people x --per-id photos each, augmented: every anchor has positives and
+    many negatives in its batch."""
+    by_id = {i: np.flatnonzero(labels == i) for i in np.unique(labels)}
     ids = np.array(list(by_id))
 
     class Batches(keras.utils.PyDataset):
-        """P people x K photos each: every anchor has positives and many negatives in its batch."""
-
         def __len__(self):
             return args.steps
 
@@ -211,30 +203,56 @@ def main(argv=None):
             chosen = rng.choice(ids, size=min(args.batch_ids, len(ids)), replace=False)
             picks = np.concatenate([rng.choice(by_id[i], args.per_id, replace=len(by_id[i]) < args.per_id)
                                     for i in chosen])
-            return augment_batch(train_images[picks], rng), train_labels[picks].astype(np.float32)
+            return augment_batch(images[picks], rng), labels[picks].astype(np.float32)
 
-    def triplet_loss(y, e):
-        return network.semihard_triplet_loss(y, e, args.margin)
+    return Batches()
 
-    model.compile(optimizer=keras.optimizers.Adam(args.lr), loss=triplet_loss)
-    validation = Validation()
-    history = model.fit(Batches(), epochs=args.epochs, callbacks=[validation], verbose=1)
+
+def save_model(network, model, args, history, initial):
+    """The trained weights in a fresh, uncompiled copy of the network (the saved file then holds no training loss,
+    and loads anywhere), and the .json beside it with the threshold and the validation figures."""
     accuracy = history.history["val_verification_accuracy"][-1]
     threshold = history.history["val_threshold"][-1]
-
     out = Path(args.out)
-    # A fresh, uncompiled copy: the saved file then holds no training loss, and loads anywhere.
     export = network.build(args.size, args.dim, args.width)
     export.set_weights(model.get_weights())
     write_atomic(out, export.save, args.force)
     meta = {"size": args.size, "dim": args.dim, "threshold": round(threshold, 4),
             "val_verification_accuracy": round(float(accuracy), 4),
-            "initial_val_verification_accuracy": round(float(validation.initial), 4),
+            "initial_val_verification_accuracy": round(float(initial), 4),
             "history": [round(float(a), 4) for a in history.history["val_verification_accuracy"]],
             "data": args.data or f"synthetic:{args.synthetic}", "epochs": args.epochs}
     write_atomic(out.with_suffix(".json"), json.dumps(meta, indent=1), args.force)
     print(f"{TOOL}: wrote {out} (validation verification accuracy {accuracy:.3f}, threshold {threshold:.3f})",
           file=sys.stderr)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    images, labels = load_data(args)
+    train, val = split_identities(labels, args.val_fraction, rng)
+    print(f"{TOOL}: {len(np.unique(labels[train]))} people ({train.sum()} photos) for training, "
+          f"{len(np.unique(labels[val]))} held out ({val.sum()} photos) for validation", file=sys.stderr)
+
+    from facenet.embedders import import_tensorflow
+    tf = import_tensorflow()  # first: it keeps TensorFlow's start-up notices off stderr
+    import keras
+    from facenet import network
+    keras.utils.set_random_seed(args.seed)
+
+    model = network.build(args.size, args.dim, args.width)
+    embed = tf.function(lambda x: model(x, training=False))
+    pairs, same = verification_pairs(labels[val], rng)
+    validation = validation_callback(keras, embed, images[val], pairs, same)
+
+    def triplet_loss(y, e):
+        return network.semihard_triplet_loss(y, e, args.margin)
+
+    model.compile(optimizer=keras.optimizers.Adam(args.lr), loss=triplet_loss)
+    batches = triplet_batches(keras, images[train], labels[train], args, rng)
+    history = model.fit(batches, epochs=args.epochs, callbacks=[validation], verbose=1)
+    save_model(network, model, args, history, validation.initial)
 
 
 if __name__ == "__main__":
