@@ -155,6 +155,8 @@ SKIPPED = [  # (regex on the command, why it is not run)
     (r"^cd ", "part of the font download (network): the test stays in the repository root"),
     (r"^bash tests/run\.sh$", "the whole suite, of which this test is a part"),
     (r"^python -m pytest$", "the whole suite, of which this test is a part"),
+    (r'^python -m pytest -m "not window"$', "the suite less its window tests, of which this test is a part"),
+    (r"^python -m ruff check \.$", "the linter: tests/test_lint.py runs it"),
     (r"^python -m venv$", "prose on how the suite was checked in a new virtual environment"),
     (r"^python -c pass$", "the start-up floor in a table of timings, not a tool's command"),
     (r"^python tools/benchmark_startup\.py ", "a speed benchmark of two checkouts (84 fresh processes): run on a "
