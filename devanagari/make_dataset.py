@@ -14,7 +14,7 @@ Usage:
     python devanagari/make_dataset.py [--out devanagari/data/synthetic] [--train-per-class 1500]
         [--val-per-class 100] [--test-per-class 150] [--test-families "Lohit Devanagari,Mukta,..."]
         [--val-families "Gargi,Baloo 2"] [--families "Kalam,Hind,..."] [--seed 0] [--list-fonts]
-    python devanagari/make_dataset.py --reserved --out devanagari/data/reserved [--plain | --bold]
+    python devanagari/make_dataset.py --reserved --out devanagari/data/reserved [--plain | --bold | --marker P]
 
 Keys:
     none (command-line tool)
@@ -73,6 +73,9 @@ def parse_args(argv=None):
                            "instead of handwriting-like ones")
     rendering.add_argument("--bold", action="store_true", help="bold renderings: the font's own strokes grown by "
                            "2-4 px on each side at 96 px (a marker), small rotations")
+    p.add_argument("--marker", type=in_range(float, 0, 1), default=Augment.marker, metavar="P",
+                   help=f"handwriting-like renderings: the share gone over with a marker (default {Augment.marker}; "
+                   "0 renders the sets of the models before issue 19)")
     return p.parse_args(argv)
 
 
@@ -208,7 +211,7 @@ def main(argv=None):
     start = time.time()
     meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
             "seed": args.seed, "rendering": rendering_of(args), "splits": {}}
-    aug = {"plain": Augment.plain, "bold": Augment.bold}.get(rendering_of(args), Augment)()
+    aug = {"plain": Augment.plain(), "bold": Augment.bold()}.get(rendering_of(args), Augment(marker=args.marker))
     rows = []
     tmp.mkdir()
     try:
