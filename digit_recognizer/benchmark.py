@@ -29,7 +29,7 @@ from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen
 from digit_recognizer.mnist import load_mnist
 from digit_recognizer.cnn import CnnClassifier
-from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models, model_file
+from digit_recognizer.model_files import MODEL_NAMES, MODELS_DIR, load_models, model_file
 from digit_recognizer.preprocess import to_mnist
 
 

@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 from digit_recognizer.app import ArgumentParser, ToolError, in_range, run_main
 from digit_recognizer.metrics import check_report, confusion_matrix, per_class_accuracy, save_confusion_png
 from digit_recognizer.mnist import load_mnist, split_validation
-from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, load_models
+from digit_recognizer.model_files import MODEL_NAMES, MODELS_DIR, load_models
 from digit_recognizer.preprocess import to_mnist_batch
 from digit_recognizer.stroke import UPSAMPLE, change_strokes
 from digit_recognizer.train import VAL_SIZE

@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 from digit_recognizer.app import ArgumentParser, ToolError, check_new, run_main
 from digit_recognizer.cnn import CnnClassifier, export_tflite
-from digit_recognizer.models import MODELS_DIR, model_file
+from digit_recognizer.model_files import MODELS_DIR, model_file
 
 
 def main(argv=None):

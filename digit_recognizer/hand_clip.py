@@ -3,7 +3,7 @@
 The hand (hand_sprite.py: cut out of the fingerpose photos in assets/hands/) is moved over a plain room: for each
 character it comes into the picture as a fist, points and writes each stroke, curls its index to lift the pen
 between strokes, and leaves; then the picture stays empty for `pause` seconds. The strokes are MNIST test
-digits traced along their skeletons (synth.digit_strokes, as the coloured-pen clip does).
+digits traced along their skeletons (synthetic.digit_strokes, as the coloured-pen clip does).
 
     for frame, label in finger_frames(indices=(0, 1, 2)): ...    # 640x480 BGR frames at 30 fps, label or None
 """
@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from digit_recognizer.mnist import load_mnist
-from digit_recognizer.synth import digit_strokes, room
+from digit_recognizer.synthetic import digit_strokes, room
 from digit_recognizer.hand_sprite import FPS, HAND_SCALE, SIZE, Hand, hand_moves, render  # noqa: F401 (FPS: clips)
 from digit_recognizer.hand_sprite import FIST, HALF_CURLED, POINTING  # noqa: F401 (the hand shapes, for `shapes`)
 

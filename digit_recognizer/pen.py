@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import cv2
 
 from digit_recognizer.colors import colour_mask, largest_blob
-from digit_recognizer.overlay import text
+from digit_recognizer.drawing import text
 
 
 @dataclass

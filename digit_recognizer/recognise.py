@@ -4,8 +4,9 @@ import numpy as np
 from digit_recognizer.preprocess import to_mnist_batch
 
 
-class Recogniser:
-    """models: {name: model with predict_proba}; `primary` is the model whose answer is the app's answer."""
+class DigitModels:
+    """The loaded digit models, run side by side on the same crops. models: {name: model with predict_proba};
+    `primary` is the model whose answer is the app's answer."""
 
     def __init__(self, models, primary):
         if primary not in models:

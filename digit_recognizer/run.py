@@ -35,15 +35,15 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import cv2
 
-from digit_recognizer import colors, hand_clip, synth
+from digit_recognizer import colors, hand_clip, synthetic
 from digit_recognizer.app import TOOL, App, ArgumentParser, add_core_args, nonneg_float, positive_int, run_main
 from digit_recognizer.board import Blackboard
+from digit_recognizer.drawing import draw_air_view, draw_paper_view
 from digit_recognizer.finger import FingerPen
-from digit_recognizer.models import MODELS_DIR, load_models, parse_model_names
-from digit_recognizer.overlay import draw_air_view, draw_paper_view
+from digit_recognizer.model_files import MODELS_DIR, load_models, parse_model_names
 from digit_recognizer.paper import binarise, find_digits
 from digit_recognizer.pen import PenLocator
-from digit_recognizer.recognise import Recogniser
+from digit_recognizer.recognise import DigitModels
 from digit_recognizer.video import ImageSource
 
 AIR_HELP = "space: classify  c: clear  k: calibrate  m: mask  q: quit"
@@ -99,12 +99,12 @@ def make_pen(args):
     return PenLocator(colors.PRESETS[args.pen], args.pen)
 
 
-def make_recogniser(args):
+def load_digit_models(args):
     names = parse_model_names(args.models)
     primary = args.model or ("cnn" if "cnn" in names else names[-1])
     if primary not in names:
         raise ValueError(f"--model {primary} must be one of --models ({', '.join(names)})")
-    return Recogniser(load_models(names, args.models_dir), primary)
+    return DigitModels(load_models(names, args.models_dir), primary)
 
 
 def calibrate(app, image, save_path):
@@ -222,15 +222,15 @@ def run_paper(app, args, recognise):
 
 def main(argv=None):
     args = parse_args(argv)
-    recognise = make_recogniser(args)
+    recognise = load_digit_models(args)
     pen = make_pen(args) if args.mode == "air" else None  # a bad --hsv or --profile: before a camera or a log
     if args.mode == "air":
         colors.check_profile_path(args.save_profile)  # calibration (key k) may save there: check it before the work
     if args.mode == "paper":
-        synthetic = synth.paper_clip
+        scene = synthetic.paper_clip
     else:
-        synthetic = hand_clip.frames if args.pen == "finger" else (lambda: synth.air_clip()[0])
-    with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=synthetic) as app:
+        scene = hand_clip.frames if args.pen == "finger" else (lambda: synthetic.air_clip()[0])
+    with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=scene) as app:
         if args.mode == "air":
             run_air(app, args, recognise, pen)
         else:

@@ -35,7 +35,7 @@ from digit_recognizer.augment import random_affine
 from digit_recognizer.metrics import (confusion_matrix, save_confusion_png, save_learning_curves_png,
                                       write_json)
 from digit_recognizer.mnist import load_mnist, split_validation
-from digit_recognizer.models import MODEL_NAMES, MODELS_DIR, NUMPY_MODELS, model_file
+from digit_recognizer.model_files import MODEL_NAMES, MODELS_DIR, NUMPY_MODELS, model_file
 from digit_recognizer.nn import Adam, Network
 from digit_recognizer.preprocess import to_mnist_batch
 from digit_recognizer.stroke import random_strokes

@@ -10,7 +10,7 @@ import pytest
 from conftest import (quit_window, read_events, run_script, send_key, start_script, wait_for_events, wait_for_window,
                       write_video)
 from digit_recognizer.mnist import load_mnist
-from digit_recognizer.synth import air_clip, paper_clip, paper_page
+from digit_recognizer.synthetic import air_clip, paper_clip, paper_page
 
 RUN = "digit_recognizer/run.py"
 NUMPY_MODELS = "softmax,shallow,deep"  # no TensorFlow start-up where the CNN is not the point
@@ -238,8 +238,8 @@ def test_corrupt_model_and_missing_data_are_reported(tmp_path):
 def test_loading_every_model_cnn_included_imports_no_tensorflow():
     import subprocess
     import sys
-    code = ("import sys; from digit_recognizer.run import make_recogniser, parse_args; "
-            "make_recogniser(parse_args(['--models', 'all'])); print('tensorflow' in sys.modules)")
+    code = ("import sys; from digit_recognizer.run import load_digit_models, parse_args; "
+            "load_digit_models(parse_args(['--models', 'all'])); print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("conftest").ROOT))
     assert out.stdout.strip() == "False"

@@ -8,12 +8,12 @@ import pytest
 from digit_recognizer.app import ToolError
 from digit_recognizer.board import Blackboard
 from digit_recognizer.mnist import load_mnist, split_validation
-from digit_recognizer.models import MODELS_DIR, NUMPY_MODELS, load_model
+from digit_recognizer.model_files import MODELS_DIR, NUMPY_MODELS, load_model
 from digit_recognizer.nn import Adam, Network
 from digit_recognizer.paper import find_digits
 from digit_recognizer.preprocess import to_mnist, to_mnist_batch
 from digit_recognizer.stroke import change_strokes, random_strokes
-from digit_recognizer.synth import digit_strokes, paper_page, thin
+from digit_recognizer.synthetic import digit_strokes, paper_page, thin
 
 
 @pytest.fixture(scope="module")

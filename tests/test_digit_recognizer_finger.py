@@ -15,9 +15,9 @@ from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen, is_pointing, palm_in_view
 from digit_recognizer.hands import HandLandmarker
 from digit_recognizer.mnist import load_mnist
-from digit_recognizer.models import load_models
-from digit_recognizer.recognise import Recogniser
-from digit_recognizer.synth import digit_strokes
+from digit_recognizer.model_files import load_models
+from digit_recognizer.recognise import DigitModels
+from digit_recognizer.synthetic import digit_strokes
 
 RUN = "digit_recognizer/run.py"
 TWO_STROKES = (4, 8)  # MNIST test digits 4 and 8: a "4" and a "5", each written in two strokes
@@ -86,7 +86,7 @@ def read_digits(frames, pen, recognise, gone=0.5):
 def test_a_big_hand_and_low_digits_write_with_the_wrist_out_of_the_picture(hand_size, place, mnist):
     # The pen used to lift whenever the wrist or palm came near the bottom edge: these clips read nothing then.
     frames = list(hand_clip.finger_frames(TWO_STROKES, data=mnist, hand_size=hand_size, place=place))
-    readings, cut = read_digits(frames, FingerPen(), Recogniser(load_models(["cnn"]), "cnn"))
+    readings, cut = read_digits(frames, FingerPen(), DigitModels(load_models(["cnn"]), "cnn"))
     labels = [int(mnist["y_test"][i]) for i in TWO_STROKES]
     assert [text for _, text in readings] == [str(d) for d in labels]  # one reading per digit, each right
     assert cut > 60  # most of the writing with the palm cut by the frame's edge (wrist and palm guessed)
