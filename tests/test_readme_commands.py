@@ -180,7 +180,7 @@ REDUCED = [  # (regex on the command, flags added at its end (argparse keeps the
      "training: minutes to an hour per model"),
     (r"^python digit_recognizer/finger_eval\.py$", ["--count", "1"], "30 digits written by a hand: 4,068 frames"),
     (r"^python digit_recognizer/benchmark\.py$", ["--repeats", "3", "--passes", "1"], "a speed benchmark"),
-    (r"^python devanagari/make_dataset\.py( --reserved)?( --plain| --bold)?( --out \S+)?$",
+    (r"^python devanagari/make_dataset\.py( --reserved)?( --plain| --bold| --marker \S+)?( --out \S+)?$",
      ["--train-per-class", "3", "--val-per-class", "1", "--test-per-class", "1", "--max-faces", "1"],
      "renders 80,000 images (93 s)"),
     (r"^python devanagari/train\.py --(data|synthetic)", ["--epochs", "1", "--width", "2", "--max-per-class", "3",
@@ -324,9 +324,9 @@ def _scans(folder):
 
 def _tiny_dhcd():
     """Train/ and Test/ of every class from the pip-installed Kalam font (devanagari's own generator)."""
-    from devanagari import dataset, fonts, synth
+    from devanagari import dataset, font_samples, fonts
     from devanagari.classes import CLASSES
-    generator = synth.Generator(fonts.discover_families()["kalam"].faces, seed=1)
+    generator = font_samples.Generator(fonts.discover_families()["kalam"].faces, seed=1)
     return {split: [(c.index, generator.sample(c.index)[0]) for c in CLASSES for _ in range(n)]
             for split, n in (("Train", 3), ("Test", 1))}, dataset
 
