@@ -28,7 +28,7 @@ import numpy as np
 from devanagari import hand_clip, pen_clip
 from devanagari.app import ArgumentParser, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, load_model
-from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
+from devanagari.drawing import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.finger import FingerPen
 from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, find_pen
 from devanagari.preprocess import prepare_image

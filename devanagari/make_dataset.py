@@ -33,12 +33,12 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import ArgumentParser, ToolError, in_range, nonneg_int, random_seed, run_main
+from devanagari.app import TOOL, ArgumentParser, ToolError, in_range, nonneg_int, random_seed, run_main
 from devanagari.classes import CLASSES, FOLDERS
 from devanagari.dataset import write_split
+from devanagari.font_samples import Augment, Generator
 from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
                               select_families, split_families)
-from devanagari.synth import Augment, Generator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "synthetic"
 MAX_PER_CLASS = 100_000  # images per class and split: 4.6 million PNGs, 60 times DHCD's 1,700 a class
@@ -179,19 +179,64 @@ def remove_set(folder):
     folder.rmdir()
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    args.out = Path(os.path.abspath(args.out))  # "sets/.." names the parent itself
+def check_request(args):
+    """Before any work: --out is not a file, exists only with --force and then is a set this script wrote, and
+    some split has images to generate."""
     if not args.list_fonts and args.out.is_file():
         raise ToolError(f"{args.out} is a file, not a folder")
     if not args.list_fonts and args.out.exists():
         if not args.force:  # even empty: it was not this run's
             raise ToolError(f"{args.out} exists (use --force to replace it)")
-        files_of_a_set(args.out)  # before the work: --force replaces only a set this script wrote
+        files_of_a_set(args.out)  # --force replaces only a set this script wrote
     per_class = [args.test_per_class] if args.reserved else [args.train_per_class, args.val_per_class,
                                                               args.test_per_class]
     if not args.list_fonts and not any(per_class):
         raise ToolError("nothing to generate: every split's --*-per-class is 0")
+
+
+def write_set(folder, plan, families, aug, seed, meta):
+    """Every split of `plan` ((split, family keys, images per class), ...) generated into `folder`, then
+    families.csv and, last, fonts.json (`meta` with each split's families, faces and counts)."""
+    rows = []
+    for offset, (split, keys, per_class) in enumerate(plan):
+        if per_class == 0 or not keys:
+            continue
+        faces = [face for key in keys for face in families[key].faces]
+        try:
+            generator = Generator(faces, aug=aug, seed=seed * 10 + offset)
+        except ValueError as exc:
+            raise ToolError(f"{split}: {exc}") from None
+        counts, split_rows = write_generated(folder, split, generator, per_class)
+        rows += split_rows
+        meta["splits"][split] = {
+            "families": sorted(families[k].name for k in keys),
+            "faces": [f.name for f in faces],
+            "per_class": per_class,
+            "images_per_family": dict(sorted(counts.items())),
+            "skipped": [f"{face}: {cls}: {why}" for face, cls, why in generator.skipped],
+        }
+        print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
+              file=sys.stderr)
+    with open(folder / "families.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([FAMILIES_COLUMNS] + rows)
+    (folder / MARKER).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def move_into_place(tmp, out):
+    """The finished set at `tmp` becomes `out`, replacing the set of ours there (checked again first)."""
+    if out.exists():
+        try:
+            remove_set(out)
+        except (ToolError, OSError):
+            shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder, named for this process
+            raise
+    tmp.rename(out)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    args.out = Path(os.path.abspath(args.out))  # "sets/.." names the parent itself
+    check_request(args)
     require_raqm()
     families = discover_families(args.max_faces, reserved=args.reserved)
     if args.families:
@@ -204,6 +249,8 @@ def main(argv=None):
         train, val, test = [], [], sorted(families)
     else:
         train, val, test = split_families(families, names(args.test_families), names(args.val_families))
+    plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
+            ("Test", test, args.test_per_class)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # A folder of thousands of files cannot go through write_atomic: it is written under a name of this run's
     # own and renamed when complete, so a stopped run never leaves a half-written set under --out.
@@ -212,44 +259,14 @@ def main(argv=None):
     meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
             "seed": args.seed, "rendering": rendering_of(args), "splits": {}}
     aug = {"plain": Augment.plain(), "bold": Augment.bold()}.get(rendering_of(args), Augment(marker=args.marker))
-    rows = []
     tmp.mkdir()
     try:
-        plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
-                ("Test", test, args.test_per_class)]
-        for offset, (split, keys, per_class) in enumerate(plan):
-            if per_class == 0 or not keys:
-                continue
-            faces = [face for key in keys for face in families[key].faces]
-            try:
-                generator = Generator(faces, aug=aug, seed=args.seed * 10 + offset)
-            except ValueError as exc:
-                raise ToolError(f"{split}: {exc}") from None
-            counts, split_rows = write_generated(tmp, split, generator, per_class)
-            rows += split_rows
-            meta["splits"][split] = {
-                "families": sorted(families[k].name for k in keys),
-                "faces": [f.name for f in faces],
-                "per_class": per_class,
-                "images_per_family": dict(sorted(counts.items())),
-                "skipped": [f"{face}: {cls}: {why}" for face, cls, why in generator.skipped],
-            }
-            print(f"{split}: {per_class * len(CLASSES)} images from {', '.join(meta['splits'][split]['families'])}",
-                  file=sys.stderr)
-        with open(tmp / "families.csv", "w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows([FAMILIES_COLUMNS] + rows)
-        (tmp / MARKER).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_set(tmp, plan, families, aug, args.seed, meta)
     except BaseException:  # an error, Ctrl-C or SIGTERM: nothing half-written stays behind
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if args.out.exists():
-        try:
-            remove_set(args.out)
-        except (ToolError, OSError):
-            shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder, named for this process
-            raise
-    tmp.rename(args.out)
-    print(f"devanagari: wrote {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
+    move_into_place(tmp, args.out)
+    print(f"{TOOL}: wrote {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from PIL import ImageFont
 
 from devanagari.app import verify_video
 from devanagari.classes import by_folder
+from devanagari.font_samples import render_glyph
 from devanagari.preprocess import skeleton
-from devanagari.synth import render_glyph
 
 WIDTH, HEIGHT, FPS = 640, 480, 30.0
 PEN_BGR = (200, 70, 20)  # hue ~112 in OpenCV's HSV: inside the blue pen range

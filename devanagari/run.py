@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 from devanagari import hand_clip, pen_clip
 from devanagari.app import TOOL, App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, top_k
-from devanagari.display import ResultPanel, compose, fit_height, overlay_strokes
+from devanagari.drawing import ResultPanel, compose, fit_height, overlay_strokes
 from devanagari.finger import FingerPen
 from devanagari.pen import INK_BGR, PEN_COLOURS, AirCanvas, ColourPen, parse_hsv
 from devanagari.preprocess import prepare_image
@@ -67,8 +67,9 @@ def parse_args(argv=None):
     return args
 
 
-class Recogniser:
-    """Classifies a character image and logs/keeps the result."""
+class LoggedClassifier:
+    """The classifier of run.py: classifies a character image, logs the prediction event and keeps the top three
+    (and the model's input) for the panel."""
 
     def __init__(self, app, classifier):
         self.app = app
@@ -137,7 +138,7 @@ def main(argv=None):
         pen = ColourPen(parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.pen], args.min_area, args.pen)
         synthetic = pen_clip.frames
     with App(args, window_title="devanagari", synthetic=synthetic) as app:
-        recognise = Recogniser(app, classifier)
+        recognise = LoggedClassifier(app, classifier)
         panel = ResultPanel(480)
         if isinstance(app.source, ImageSource):
             run_images(app, recognise, panel)

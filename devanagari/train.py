@@ -114,7 +114,7 @@ def load_data(args, rng):
 def synthetic_data(args):
     """(keras PyDataset of fresh training characters, fixed validation set, description) from the fonts."""
     import keras
-    from devanagari.synth import Generator
+    from devanagari.font_samples import Generator
     families = discover_families()
     train, val, _ = split_families(families, TEST_FAMILIES.split(","), VAL_FAMILIES.split(","))
     train_gen = Generator([f for k in train for f in families[k].faces], seed=args.seed)

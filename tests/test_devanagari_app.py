@@ -13,7 +13,7 @@ import pytest
 
 from conftest import (ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
                       wait_for_window)
-from devanagari import dataset, fonts, pen_clip, synth
+from devanagari import dataset, font_samples, fonts, pen_clip
 from devanagari.classes import CLASSES, by_folder
 
 TRAIN = ROOT / "devanagari" / "train.py"
@@ -26,7 +26,7 @@ CLIP_TEXT = ("digit_0", "character_27_ra", "digit_3")
 def tiny_data(tmp_path_factory):
     """A DHCD-layout folder drawn from the pip-installed Kalam font: 4 train and 2 test images per class."""
     root = tmp_path_factory.mktemp("tiny_dhcd")
-    generator = synth.Generator(fonts.discover_families()["kalam"].faces, seed=1)
+    generator = font_samples.Generator(fonts.discover_families()["kalam"].faces, seed=1)
     for split, n in (("Train", 4), ("Test", 2)):
         labels = [c.index for c in CLASSES for _ in range(n)]
         dataset.write_split(root, split, [generator.sample(i)[0] for i in labels], labels)
@@ -203,7 +203,7 @@ def test_run_on_still_images(tmp_path):
     for name, label, size, dark_on_light in (("a.png", "character_1_ka", 300, True),
                                              ("b.jpg", "digit_7", 90, False),
                                              ("c.png", "character_36_gya", 500, True)):
-        ink = synth.render_glyph(font, by_folder(label).char)
+        ink = font_samples.render_glyph(font, by_folder(label).char)
         ink = cv2.resize(ink, (size, size * ink.shape[0] // ink.shape[1]))
         cv2.imwrite(str(tmp_path / name), 255 - ink if dark_on_light else ink)
         expected[name] = label

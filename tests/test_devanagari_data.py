@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_script
-from devanagari import dataset, fonts, pen_clip, preprocess, synth
+from devanagari import dataset, font_samples, fonts, pen_clip, preprocess
 from devanagari.classes import CLASSES, FOLDERS, NUM_CLASSES, by_folder
 from devanagari.pen import AirCanvas, find_pen, PEN_COLOURS
 
@@ -20,7 +20,7 @@ MAKE = ROOT / "devanagari" / "make_dataset.py"
 def glyph_image(char, size=64):
     """A character drawn with the pip-installed Kalam font, white on black."""
     font = fonts.FontFace("Kalam", pen_clip.kalam_path()).load(size)
-    return synth.render_glyph(font, char)
+    return font_samples.render_glyph(font, char)
 
 
 def test_class_table_has_the_46_dhcd_classes():
@@ -148,12 +148,12 @@ def test_glyph_checks_on_pip_fonts():
 
 def test_generator_draws_every_class_in_dhcd_format():
     face = fonts.discover_families()["kalam"].faces[0]
-    generator = synth.Generator([face], seed=3)
+    generator = font_samples.Generator([face], seed=3)
     images, labels = generator.batch(60)
     assert images.shape == (60, 32, 32) and images.dtype == np.uint8
     assert images[:, 0].mean() < 5 and images[:, :, 0].mean() < 5  # black padding round the character
     assert all(img.max() > 150 for img in images)  # bright strokes, as in DHCD
-    clean = synth.Generator([face], aug=synth.Augment.none(), seed=0)
+    clean = font_samples.Generator([face], aug=font_samples.Augment.none(), seed=0)
     a, _ = clean.sample(0)
     b, _ = clean.sample(0)
     assert np.array_equal(a, b)  # no augmentation: deterministic
@@ -275,33 +275,33 @@ def test_a_class_one_face_fails_is_skipped_for_its_whole_family():
     families = fonts.discover_families()
     kalam, noto = families["kalam"].faces, families["notosansdevanagari"].faces[:1]
     assert len(kalam) >= 2
-    generator = synth.Generator(kalam + noto, seed=0)
+    generator = font_samples.Generator(kalam + noto, seed=0)
     assert not generator.skipped  # both draw all 46 in every weight
     real = fonts.usable_classes
     try:  # the check finds the first Kalam weight's क wrong: no Kalam weight may draw it, Noto still does
-        synth.usable_classes = lambda face: {**real(face), 0: "test" if face == kalam[0] else None}
-        generator = synth.Generator(kalam + noto, seed=0)
+        font_samples.usable_classes = lambda face: {**real(face), 0: "test" if face == kalam[0] else None}
+        generator = font_samples.Generator(kalam + noto, seed=0)
     finally:
-        synth.usable_classes = real
+        font_samples.usable_classes = real
     assert {(face, cls) for face, cls, _ in generator.skipped} == {(f.name, CLASSES[0].folder) for f in kalam}
     assert [0 in ok for _, _, ok in generator.fonts] == [False] * len(kalam) + [True]
 
 
 def test_hand_drawn_pen_follows_the_skeleton_with_its_own_strokes():
-    generator = synth.Generator([fonts.FontFace("Kalam", pen_clip.kalam_path())], seed=0)
+    generator = font_samples.Generator([fonts.FontFace("Kalam", pen_clip.kalam_path())], seed=0)
     face, font = generator.fonts[0][:2]
     ink, skel, strokes = generator.glyph(face, font, 0)
     assert len(strokes) >= 2  # क: more than one pen stroke
     rng = np.random.default_rng(0)
-    plain = synth.Augment(jitter=0, turn=0, wobble=0, gap=0, bleed=0, ballpoint=0, pressure=0)
-    felt = synth.hand_drawn(ink.shape, strokes, 8, rng, plain)
+    plain = font_samples.Augment(jitter=0, turn=0, wobble=0, gap=0, bleed=0, ballpoint=0, pressure=0)
+    felt = font_samples.hand_drawn(ink.shape, strokes, 8, rng, plain)
     on_skeleton = felt[skel > 0] > 127
     assert on_skeleton.mean() > 0.95  # without jitter the pen covers the skeleton
-    ballpoint = synth.hand_drawn(ink.shape, strokes, 8, rng, synth.Augment(ballpoint=1, gap=0))
+    ballpoint = font_samples.hand_drawn(ink.shape, strokes, 8, rng, font_samples.Augment(ballpoint=1, gap=0))
     assert 0 < preprocess.stroke_width(ballpoint) < 0.6 * preprocess.stroke_width(felt)
-    moved = [synth.hand_drawn(ink.shape, strokes, 8, rng, synth.Augment()) for _ in range(2)]
+    moved = [font_samples.hand_drawn(ink.shape, strokes, 8, rng, font_samples.Augment()) for _ in range(2)]
     assert not np.array_equal(moved[0], moved[1]) and all(m.max() > 127 for m in moved)
-    sample = synth.handwritten_sample(ink, skel, rng, synth.Augment(hand=1), strokes)
+    sample = font_samples.handwritten_sample(ink, skel, rng, font_samples.Augment(hand=1), strokes)
     assert sample.shape == (32, 32) and sample.max() == 255
 
 
@@ -310,24 +310,26 @@ def test_a_marker_grows_every_stroke_on_both_sides():
     the pen width, draws what Pillow draws, closes a small loop, and leaves an empty image empty."""
     from PIL import Image, ImageDraw
     face = fonts.FontFace("Kalam", pen_clip.kalam_path())
-    font = face.load(synth.FONT_SIZE)
-    ink = synth.render_glyph(font, CLASSES[0].char)
-    grown = synth.grow(ink, 3.0)
+    font = face.load(font_samples.FONT_SIZE)
+    ink = font_samples.render_glyph(font, CLASSES[0].char)
+    grown = font_samples.grow(ink, 3.0)
     assert (grown >= ink).all() and 5 < preprocess.stroke_width(grown) - preprocess.stroke_width(ink) < 7.5
     left, top = font.getbbox(CLASSES[0].char)[:2]
     pillow = Image.new("L", ink.shape[::-1], 0)
-    margin = synth.FONT_SIZE // 4
+    margin = font_samples.FONT_SIZE // 4
     ImageDraw.Draw(pillow).text((margin - left, margin - top), CLASSES[0].char, font=font, fill=255, stroke_width=3,
                                 stroke_fill=255)
     ours, theirs = grown > 127, np.asarray(pillow) > 127
     assert (ours & theirs).sum() / (ours | theirs).sum() > 0.9
     ring = cv2.circle(np.zeros((40, 40), np.uint8), (20, 20), 6, 255, 2)  # a loop with a hole about 9 px across
-    assert cv2.connectedComponents(255 - ring)[0] == 3 and cv2.connectedComponents(255 - synth.grow(ring, 5))[0] == 2
-    assert not synth.grow(np.zeros((8, 8), np.uint8), 2).any()
+    assert cv2.connectedComponents(255 - ring)[0] == 3
+    assert cv2.connectedComponents(255 - font_samples.grow(ring, 5))[0] == 2
+    assert not font_samples.grow(np.zeros((8, 8), np.uint8), 2).any()
 
 
 def test_bold_renderings_are_the_fonts_own_strokes_made_thicker():
     face = fonts.FontFace("Kalam", pen_clip.kalam_path())
-    plain, bold = (synth.Generator([face], aug=aug, seed=0) for aug in (synth.Augment.plain(), synth.Augment.bold()))
+    plain, bold = (font_samples.Generator([face], aug=aug, seed=0)
+                   for aug in (font_samples.Augment.plain(), font_samples.Augment.bold()))
     widths = [np.median([preprocess.stroke_width(g.sample(i)[0]) for i in range(0, 46, 5)]) for g in (plain, bold)]
     assert widths[1] > 1.2 * widths[0]

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 
-FOLDERS = ["emojinator", "facenet", "hand_tracking", "drowsiness", "digit_recognizer"]  # the tools whose README has a map so far
+FOLDERS = ["hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator"]  # every tool
 ENTRY = re.compile(r"^- `([^`]+)`")
 PATH = re.compile(r"`([\w./-]+(?:\.py|/))`")  # a backticked file name or folder/ in the map's text
 
