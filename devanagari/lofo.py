@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import (ArgumentParser, ToolError, in_range, nonneg_float, nonneg_int, positive_int,
+from devanagari.app import (TOOL, ArgumentParser, ToolError, in_range, nonneg_float, nonneg_int, positive_int,
                             random_seed, run_main)
 from devanagari.dataset import find_split, load, load_folder
 from devanagari.make_dataset import image_families
@@ -63,6 +63,18 @@ def deal(families, n):
     return [ordered[i::n] for i in range(min(n, len(ordered)))]
 
 
+def held_out_groups(args, families):
+    """The groups of families held out in turn: each --group as given (training families of the set only), else
+    all of them dealt into --groups groups."""
+    if not args.group:
+        return deal(set(families), args.groups)
+    groups = [[n.strip() for n in g.split(",") if n.strip()] for g in args.group]
+    unknown = sorted({n for g in groups for n in g} - set(families))
+    if unknown:
+        raise ToolError(f"not training families of {args.data}: {unknown}; they are {sorted(set(families))}")
+    return groups
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.out.resolve().parent == RESULTS:  # the tool's own folder is made on first use; no other
@@ -72,13 +84,7 @@ def main(argv=None):
     x, y, paths = load_folder(find_split(args.data, "Train"))
     families = image_families(args.data, "Train", paths)
     x_val, y_val = load(args.data, "Val")
-    if args.group:
-        groups = [[n.strip() for n in g.split(",") if n.strip()] for g in args.group]
-        unknown = sorted({n for g in groups for n in g} - set(families))
-        if unknown:
-            raise ToolError(f"not training families of {args.data}: {unknown}; they are {sorted(set(families))}")
-    else:
-        groups = deal(set(families), args.groups)
+    groups = held_out_groups(args, families)
     rng = np.random.default_rng(args.seed)
     truth, guess, held_family, runs = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +93,7 @@ def main(argv=None):
             keep = np.flatnonzero(~held)
             if args.max_per_class:
                 keep = keep[cap_per_class(y[keep], args.max_per_class, rng)]
-            print(f"devanagari: run {k + 1}/{len(groups)}: holding out {', '.join(group)}; training on "
+            print(f"{TOOL}: run {k + 1}/{len(groups)}: holding out {', '.join(group)}; training on "
                   f"{len(keep)} images", file=sys.stderr)
             # Ctrl-C or SIGTERM ends the whole measurement (it used to end one run, and the next began)
             model, history, seconds, _ = fit((x[keep], y[keep]), x_val, y_val, Path(tmp) / f"run{k}.keras",

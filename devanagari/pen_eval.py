@@ -61,7 +61,7 @@ def finger_readings(pen, classifier, label, font_path, **clip):
     return readings
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--families", default=TEST_FAMILIES, help="comma-separated font families")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -73,7 +73,11 @@ def main(argv=None):
                    help="--pen finger: where the characters are written: top (default), middle or bottom")
     p.add_argument("--shape", choices=tuple(SHAPES), default="pointing",
                    help="--pen finger: the hand's shape: pointing (default), or one that never points")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     clip = {"hand_size": args.hand_size, "place": args.place, "shapes": SHAPES[args.shape]}
     if args.pen != "finger" and (args.hand_size, args.place, args.shape) != (1.0, "top", "pointing"):
         raise ToolError("--hand-size, --place and --shape are for --pen finger")
