@@ -4,7 +4,7 @@ Per character: preprocessing (`prepare_image` on a pen drawing) and the model ca
 through LiteRT), against a traced `tf.function`, an eager `model(x)` call and `model.predict`.
 Per frame: the pen loop (find the pen, draw, compose the view and panel) on the generated pen scene; and the
 finger loop as run.py runs it with --no-display (hand landmarks, the pointing test, the canvas; nothing drawn) on
-640x480 frames with a hand in view (a hand photo writing क, hand_clip.py), decoded beforehand: fps, and the
+640x480 frames with a hand in view (a hand photo writing क, synthetic_finger.py), decoded beforehand: fps, and the
 median ms of frames with and without palm detection.
 Prints a table and, as the last line, JSON with the figures (milliseconds, frames per second).
 
@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari import hand_clip, pen_clip
+from devanagari import synthetic, synthetic_finger
 from devanagari.app import ArgumentParser, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, load_model
 from devanagari.drawing import ResultPanel, compose, fit_height, overlay_strokes
@@ -46,9 +46,9 @@ def median_ms(fn, repeats):
 
 def pen_drawing():
     """The canvas after the generated pen has written क."""
-    canvas = AirCanvas((pen_clip.HEIGHT, pen_clip.WIDTH))
-    for i, point in enumerate(pen_clip.character_path("क")):
-        canvas.update(point, i / pen_clip.FPS)
+    canvas = AirCanvas((synthetic.HEIGHT, synthetic.WIDTH))
+    for i, point in enumerate(synthetic.character_path("क")):
+        canvas.update(point, i / synthetic.FPS)
     return canvas.drawing()
 
 
@@ -59,7 +59,7 @@ def frame_loop_fps(frames, classifier):
     start = time.perf_counter()
     for i, frame in enumerate(frames):
         position = find_pen(frame, PEN_COLOURS["blue"], 60)
-        if canvas.update(position, i / pen_clip.FPS):
+        if canvas.update(position, i / synthetic.FPS):
             model_input = prepare_image(canvas.drawing())
             top = classifier.classify(model_input)
             canvas.clear()
@@ -77,7 +77,7 @@ def finger_loop(frames, passes):
         pen.reset()
         for i, frame in enumerate(frames):
             start = time.perf_counter()
-            t = i / hand_clip.FPS
+            t = i / synthetic_finger.FPS
             canvas.update(pen.locate(frame, t), t)
             times[pen.hands.palm_ran].append((time.perf_counter() - start) * 1000)
         canvas.clear()
@@ -95,7 +95,7 @@ def main(argv=None):
     p.add_argument("--passes", type=positive_int, default=5, help="runs of the finger loop over its frames")
     args = p.parse_args(argv)
     classifier = Classifier(args.model)
-    hand_frames = [f for f, label in hand_clip.scene(["character_1_ka"], pause=0) if label is not None]
+    hand_frames = [f for f, label in synthetic_finger.scene(["character_1_ka"], pause=0) if label is not None]
     finger = finger_loop(hand_frames, args.passes)  # before TensorFlow is loaded, as in run.py
     keras_model = load_model(args.model)  # the comparisons below need TensorFlow; run.py never imports it
     drawing = pen_drawing()
@@ -112,7 +112,7 @@ def main(argv=None):
         "model_predict_ms": median_ms(lambda: keras_model.predict(batch, verbose=0), max(10, args.repeats // 10)),
     }
     figures["per_character_ms"] = round(figures["prepare_image_ms"] + figures["model_run_py_ms"], 3)
-    frames = list(pen_clip.frames())
+    frames = list(synthetic.frames())
     figures["pen_loop_fps"] = frame_loop_fps(frames, classifier)
     figures["frames"] = len(frames)
     figures.update(finger)

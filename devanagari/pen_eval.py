@@ -2,9 +2,9 @@
 own path (pen -> canvas -> prepare_image -> classifier).
 
 --pen path (the default): the generated pen's positions go straight onto the canvas, one continuous walk over the
-glyph's skeleton (see pen_clip.py), so the drawings have the even strokes and retraced branches of air-writing.
+glyph's skeleton (see synthetic.py), so the drawings have the even strokes and retraced branches of air-writing.
 --pen finger: a photo of a pointing hand writes each character stroke by stroke in 640x480 frames, curling its
-finger to lift the pen between strokes, and leaves (hand_clip.py); the finger pen reads the frames as run.py
+finger to lift the pen between strokes, and leaves (synthetic_finger.py); the finger pen reads the frames as run.py
 does. A character counts as right only if it was read exactly once, as its class (a lift that ended the
 character early gives two readings). --hand-size and --place make the hand bigger (nearer the camera) and move the
 characters down the frame, so that the wrist and part of the palm leave the picture; --shape half-curled or fist
@@ -28,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devanagari import hand_clip, pen_clip
+from devanagari import synthetic, synthetic_finger
 from devanagari.classes import CLASSES
 from devanagari.app import ArgumentParser, ToolError, in_range, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier
@@ -37,24 +37,24 @@ from devanagari.finger import FingerPen
 from devanagari.pen import AirCanvas
 from devanagari.preprocess import prepare_image
 
-SHAPES = {"pointing": None, "half-curled": hand_clip.HALF_CURLED, "fist": hand_clip.FIST}
+SHAPES = {"pointing": None, "half-curled": synthetic_finger.HALF_CURLED, "fist": synthetic_finger.FIST}
 
 
 def traced_drawing(char, font_path):
     """The air canvas after the generated pen has written `char` in the font at `font_path`."""
-    canvas = AirCanvas((pen_clip.HEIGHT, pen_clip.WIDTH))
-    for i, point in enumerate(pen_clip.character_path(char, font_path)):
-        canvas.update(point, i / pen_clip.FPS)
+    canvas = AirCanvas((synthetic.HEIGHT, synthetic.WIDTH))
+    for i, point in enumerate(synthetic.character_path(char, font_path)):
+        canvas.update(point, i / synthetic.FPS)
     return canvas.drawing()
 
 
 def finger_readings(pen, classifier, label, font_path, **clip):
     """The classes run.py's finger loop reads while the photo of a hand writes class `label` in the font;
-    `clip`: hand_clip.scene's hand_size, place and shapes."""
+    `clip`: synthetic_finger.scene's hand_size, place and shapes."""
     pen.reset()
-    canvas, readings = AirCanvas((hand_clip.SIZE[1], hand_clip.SIZE[0])), []
-    for i, frame in enumerate(hand_clip.frames([label], font_path=font_path, **clip)):
-        t = i / hand_clip.FPS
+    canvas, readings = AirCanvas((synthetic_finger.SIZE[1], synthetic_finger.SIZE[0])), []
+    for i, frame in enumerate(synthetic_finger.frames([label], font_path=font_path, **clip)):
+        t = i / synthetic_finger.FPS
         if canvas.update(pen.locate(frame, t), t):
             readings.append(classifier.classify(prepare_image(canvas.drawing()), 1)[0])
             canvas.clear()
@@ -69,7 +69,7 @@ def parse_args(argv=None):
                    help="path: pen positions straight onto the canvas (default); finger: a hand photo in frames")
     p.add_argument("--hand-size", type=in_range(float, 0.25, 3), default=1.0,
                    help="--pen finger: the hand this many times its usual size (default 1)")
-    p.add_argument("--place", choices=tuple(hand_clip.PLACES), default="top",
+    p.add_argument("--place", choices=tuple(synthetic_finger.PLACES), default="top",
                    help="--pen finger: where the characters are written: top (default), middle or bottom")
     p.add_argument("--shape", choices=tuple(SHAPES), default="pointing",
                    help="--pen finger: the hand's shape: pointing (default), or one that never points")

@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devanagari import hand_clip, pen_clip
+from devanagari import synthetic, synthetic_finger
 from devanagari.app import TOOL, App, ArgumentParser, add_core_args, in_range, positive_float, positive_int, run_main
 from devanagari.classifier import DEFAULT_MODEL, Classifier, top_k
 from devanagari.drawing import ResultPanel, compose, fit_height, overlay_strokes
@@ -133,11 +133,11 @@ def main(argv=None):
     args = parse_args(argv)
     classifier = Classifier(args.model)  # first: a bad model is reported before a camera or a log is opened
     if args.pen == "finger":
-        pen, synthetic = FingerPen(), hand_clip.frames
+        pen, scene = FingerPen(), synthetic_finger.frames
     else:
         pen = ColourPen(parse_hsv(args.hsv) if args.hsv else PEN_COLOURS[args.pen], args.min_area, args.pen)
-        synthetic = pen_clip.frames
-    with App(args, window_title="devanagari", synthetic=synthetic) as app:
+        scene = synthetic.frames
+    with App(args, window_title="devanagari", synthetic=scene) as app:
         recognise = LoggedClassifier(app, classifier)
         panel = ResultPanel(480)
         if isinstance(app.source, ImageSource):

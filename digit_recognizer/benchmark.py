@@ -4,7 +4,7 @@ Times one digit at a time (what the air-drawing app does): the NumPy forward pas
 run it (TensorFlow Lite), and, for comparison in the same run, the Keras CNN through a tf.function and through
 `model.predict`. Also times the preprocessing of a camera crop, and the air loop with the finger: what run.py does
 per frame with --no-display (hand landmarks, the pointing test, the blackboard) on 640x480 frames with a hand in
-view (a hand photo writing a digit, hand_clip.py), decoded beforehand. Prints a table and, as its last line, a
+view (a hand photo writing a digit, synthetic_finger.py), decoded beforehand. Prints a table and, as its last line, a
 JSON object with every figure (ms, and fps for the air loop).
 
 Usage:
@@ -23,7 +23,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python folder/script.py`: make the folder importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digit_recognizer import hand_clip
+from digit_recognizer import synthetic_finger
 from digit_recognizer.app import ArgumentParser, positive_int, run_main
 from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen
@@ -54,7 +54,7 @@ def finger_loop(frames, passes):
         pen.reset()
         for i, frame in enumerate(frames):
             start = time.perf_counter()
-            tip = pen.locate(frame, i / hand_clip.FPS)
+            tip = pen.locate(frame, i / synthetic_finger.FPS)
             if tip is not None:
                 board.add(*tip)
             else:
@@ -83,7 +83,8 @@ def main(argv=None):
     results = {"preprocess_crop": per_call_ms(lambda: to_mnist(crop), args.repeats)}
     for name, model in models.items():
         results[name] = per_call_ms(lambda: model.predict_proba(image), args.repeats)
-    hand_frames = [f for f, label in hand_clip.finger_frames((0,), pause=0) if label is not None]  # a hand in view
+    # a hand in view
+    hand_frames = [f for f, label in synthetic_finger.finger_frames((0,), pause=0) if label is not None]
     air = finger_loop(hand_frames, args.passes)  # before TensorFlow is loaded, as in run.py
     keras_cnn = CnnClassifier.load(model_file("cnn", args.models_dir))
     results["cnn_tf_function"] = per_call_ms(lambda: keras_cnn.predict_proba(image), args.repeats)

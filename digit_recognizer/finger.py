@@ -18,7 +18,7 @@ goes down on the strict thresholds (`*_DOWN`) and stays down on the loose ones (
 
 A hand cut by the frame's edge writes too: a hand near the camera, or writing in the lower half of the picture, has
 its wrist and part of its palm out of sight. The landmark model guesses what it cannot see, and its guesses go
-wrong in three ways, each with its own guard. Measured with hands.py on the clips of hand_clip.py (MNIST test
+wrong in three ways, each with its own guard. Measured with hands.py on the clips of synthetic_finger.py (MNIST test
 digits 0-19 written by the pointing photo at 1, 1.5 and 2 times its size, at the top, middle and bottom of the
 frame, and digits 2000-2039 at twice the size; digits 0-9 traced by the half-curled photo the same way):
 - a half-curled index entering from below reads as straight: 0.90-0.98 in the 182 frames where it read as pointing
@@ -67,7 +67,7 @@ CUT_JUMP_SPEED = 9.0  # index lengths per second (0.3 a frame at 30 fps): faster
 
 # One Euro filter (Casiez, Roussel and Vogel, CHI 2012): the cut-off frequency rises with the speed, so a slow or
 # still fingertip is smoothed hard (landmark jitter) and a fast one follows with little lag. Chosen on the
-# generated finger clips (hand_clip.py): a resting fingertip's jitter falls from 0.9 px to 0.25 px (standard
+# generated finger clips (synthetic_finger.py): a resting fingertip's jitter falls from 0.9 px to 0.25 px (standard
 # deviation), and the smoothed tip trails a moving one by about 2 px at 150-240 px/s (5-8 px per frame).
 MIN_CUTOFF_HZ = 1.5
 BETA = 0.05  # Hz of extra cut-off per px/s of speed

@@ -3,7 +3,7 @@
 
 For each character the hand comes into the picture from below as a fist, points and writes each stroke, curls its
 index (half curl, then fist) to lift the pen and moves to the next stroke, and after the last stroke leaves the
-picture as a fist. hand_clip.py turns the characters of this tool into such clips, with known answers.
+picture as a fist. synthetic_finger.py turns the characters of this tool into such clips, with known answers.
 
     hand = Hand()
     for shape, tip in hand_moves(strokes):      # strokes: lists of (x, y) frame pixels

@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import cv2
 
-from digit_recognizer import colors, hand_clip, synthetic
+from digit_recognizer import colors, synthetic, synthetic_finger
 from digit_recognizer.app import TOOL, App, ArgumentParser, add_core_args, nonneg_float, positive_int, run_main
 from digit_recognizer.board import Blackboard
 from digit_recognizer.drawing import draw_air_view, draw_paper_view
@@ -229,7 +229,7 @@ def main(argv=None):
     if args.mode == "paper":
         scene = synthetic.paper_clip
     else:
-        scene = hand_clip.frames if args.pen == "finger" else (lambda: synthetic.air_clip()[0])
+        scene = synthetic_finger.frames if args.pen == "finger" else (lambda: synthetic.air_clip()[0])
     with App(args, window_title=f"{TOOL} ({args.mode})", synthetic=scene) as app:
         if args.mode == "air":
             run_air(app, args, recognise, pen)

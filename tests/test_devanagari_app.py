@@ -13,7 +13,7 @@ import pytest
 
 from conftest import (ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
                       wait_for_window)
-from devanagari import dataset, font_samples, fonts, pen_clip
+from devanagari import dataset, font_samples, fonts, synthetic
 from devanagari.classes import CLASSES, by_folder
 
 TRAIN = ROOT / "devanagari" / "train.py"
@@ -181,7 +181,7 @@ def check_prediction(event):
 
 def test_run_on_a_pen_clip(tmp_path):  # the coloured pen still works
     clip = tmp_path / "pen.avi"
-    truth = pen_clip.write_clip(clip, CLIP_TEXT)
+    truth = synthetic.write_clip(clip, CLIP_TEXT)
     log = tmp_path / "events.jsonl"
     proc = run_script(RUN, "--source", clip, "--pen", "blue", "--no-display", "--log", log,
                       "--output", tmp_path / "out.avi")
@@ -193,7 +193,7 @@ def test_run_on_a_pen_clip(tmp_path):  # the coloured pen still works
         check_prediction(event)
         assert event["trigger"] == "pen_gone" and event["pen"] == "blue"
         assert end < event["frame"] <= end + 20  # 0.5 s after the pen left, at 30 fps
-        assert event["t"] == pytest.approx(event["frame"] / pen_clip.FPS, abs=0.05)
+        assert event["t"] == pytest.approx(event["frame"] / synthetic.FPS, abs=0.05)
     assert (tmp_path / "out.avi").stat().st_size > 0
 
 

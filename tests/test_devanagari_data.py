@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_script
-from devanagari import dataset, font_samples, fonts, pen_clip, preprocess
+from devanagari import dataset, font_samples, fonts, preprocess, synthetic
 from devanagari.classes import CLASSES, FOLDERS, NUM_CLASSES, by_folder
 from devanagari.pen import AirCanvas, find_pen, PEN_COLOURS
 
@@ -19,7 +19,7 @@ MAKE = ROOT / "devanagari" / "make_dataset.py"
 
 def glyph_image(char, size=64):
     """A character drawn with the pip-installed Kalam font, white on black."""
-    font = fonts.FontFace("Kalam", pen_clip.kalam_path()).load(size)
+    font = fonts.FontFace("Kalam", synthetic.kalam_path()).load(size)
     return font_samples.render_glyph(font, char)
 
 
@@ -192,7 +192,7 @@ def test_make_dataset_writes_the_official_layout(tmp_path):
 
 
 def test_pen_clip_is_found_and_drawn():
-    frames, truth = zip(*pen_clip.scene(("digit_0",), pause=0.5))
+    frames, truth = zip(*synthetic.scene(("digit_0",), pause=0.5))
     canvas = AirCanvas(frames[0].shape)
     finished = [i for i, f in enumerate(frames) if canvas.update(find_pen(f, PEN_COLOURS["blue"], 60), i / 30)]
     written = [i for i, label in enumerate(truth) if label]
@@ -288,7 +288,7 @@ def test_a_class_one_face_fails_is_skipped_for_its_whole_family():
 
 
 def test_hand_drawn_pen_follows_the_skeleton_with_its_own_strokes():
-    generator = font_samples.Generator([fonts.FontFace("Kalam", pen_clip.kalam_path())], seed=0)
+    generator = font_samples.Generator([fonts.FontFace("Kalam", synthetic.kalam_path())], seed=0)
     face, font = generator.fonts[0][:2]
     ink, skel, strokes = generator.glyph(face, font, 0)
     assert len(strokes) >= 2  # क: more than one pen stroke
@@ -309,7 +309,7 @@ def test_a_marker_grows_every_stroke_on_both_sides():
     """`grow` is Pillow's stroke_width for any image and fractional widths: 3 px on each side adds about 6 px to
     the pen width, draws what Pillow draws, closes a small loop, and leaves an empty image empty."""
     from PIL import Image, ImageDraw
-    face = fonts.FontFace("Kalam", pen_clip.kalam_path())
+    face = fonts.FontFace("Kalam", synthetic.kalam_path())
     font = face.load(font_samples.FONT_SIZE)
     ink = font_samples.render_glyph(font, CLASSES[0].char)
     grown = font_samples.grow(ink, 3.0)
@@ -328,7 +328,7 @@ def test_a_marker_grows_every_stroke_on_both_sides():
 
 
 def test_bold_renderings_are_the_fonts_own_strokes_made_thicker():
-    face = fonts.FontFace("Kalam", pen_clip.kalam_path())
+    face = fonts.FontFace("Kalam", synthetic.kalam_path())
     plain, bold = (font_samples.Generator([face], aug=aug, seed=0)
                    for aug in (font_samples.Augment.plain(), font_samples.Augment.bold()))
     widths = [np.median([preprocess.stroke_width(g.sample(i)[0]) for i in range(0, 46, 5)]) for g in (plain, bold)]

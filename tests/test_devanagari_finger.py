@@ -1,6 +1,6 @@
 """devanagari: writing with the finger. The pointing test on real hand photos and on generated landmarks (size,
 rotation, hysteresis, a hand cut by the frame's edge), the smoothing, and run.py end to end on
-a clip of a real hand photo writing characters stroke by stroke (hand_clip.py), with the pen lifted between the
+a clip of a real hand photo writing characters stroke by stroke (synthetic_finger.py), with the pen lifted between the
 strokes; a bigger hand writing lower down, with the wrist out of the picture.
 """
 import math
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, read_events, run_script
-from devanagari import hand_clip
+from devanagari import synthetic_finger
 from devanagari.classifier import Classifier
 from devanagari.finger import INDEX, OTHERS, FingerPen, OneEuroFilter, is_pointing, straightness
 from devanagari.hands import HandLandmarker
@@ -161,14 +161,14 @@ def test_a_lift_shorter_than_gone_keeps_the_character():
     assert finished[0][1] == 20 and 0.5 <= finished[0][0] - 31 / 30 + 1e-9 < 0.5 + 1 / 30
 
 
-@pytest.mark.parametrize("shape, hand_size", [(hand_clip.FIST, 1.0), (hand_clip.HALF_CURLED, 1.0),
-                                              (hand_clip.HALF_CURLED, 2.0)])  # the palm cut by the bottom edge
+@pytest.mark.parametrize("shape, hand_size", [(synthetic_finger.FIST, 1.0), (synthetic_finger.HALF_CURLED, 1.0),
+                                              (synthetic_finger.HALF_CURLED, 2.0)])  # the palm cut by the bottom edge
 def test_a_hand_that_does_not_point_never_draws(shape, hand_size):
     pen = FingerPen()
     seen = drawn = 0
-    scene = hand_clip.scene(["character_1_ka"], shapes=shape, pause=0.2, hand_size=hand_size)
+    scene = synthetic_finger.scene(["character_1_ka"], shapes=shape, pause=0.2, hand_size=hand_size)
     for i, (frame, label) in enumerate(scene):
-        drawn += pen.locate(frame, i / hand_clip.FPS) is not None
+        drawn += pen.locate(frame, i / synthetic_finger.FPS) is not None
         seen += label is not None and pen.hand is not None
     assert seen > 100  # the hand was followed while it "wrote" ...
     assert drawn == 0  # ... and never put the pen down
@@ -182,9 +182,9 @@ def test_a_big_hand_and_a_low_character_write_with_the_wrist_out_of_the_picture(
 
 
 def test_run_reads_characters_written_stroke_by_stroke(tmp_path):
-    assert all(len(hand_clip.character_strokes(by)) >= 3 for by in ("क", "ङ"))
+    assert all(len(synthetic_finger.character_strokes(by)) >= 3 for by in ("क", "ङ"))
     clip = tmp_path / "finger.avi"
-    truth = hand_clip.write_clip(clip, MULTI_STROKE)
+    truth = synthetic_finger.write_clip(clip, MULTI_STROKE)
     log = tmp_path / "events.jsonl"
     run_script(RUN, "--source", clip, "--no-display", "--log", log)  # default flags: the finger writes
     events = [e for e in read_events(log) if e["event"] == "prediction"]

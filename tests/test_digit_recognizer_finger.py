@@ -1,7 +1,7 @@
 """digit_recognizer: writing digits with the finger. run.py end to end (default flags) on a clip of a real hand
-photo writing MNIST test digits stroke by stroke (hand_clip.py), a bigger hand and digits lower down with the wrist
-out of the picture, hands that do not point (also cut by the frame's edge), the pointing test on the real photos,
-and the window under Xvfb.
+photo writing MNIST test digits stroke by stroke (synthetic_finger.py), a bigger hand and digits lower down with
+the wrist out of the picture, hands that do not point (also cut by the frame's edge), the pointing test on the real
+photos, and the window under Xvfb.
 """
 import time
 
@@ -10,7 +10,7 @@ import pytest
 
 from conftest import (DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
                       wait_for_window)
-from digit_recognizer import hand_clip
+from digit_recognizer import synthetic_finger
 from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen, is_pointing, palm_in_view
 from digit_recognizer.hands import HandLandmarker
@@ -29,8 +29,8 @@ def mnist():
     return load_mnist()
 
 
-def write_video(path, frames, fps=hand_clip.FPS):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, hand_clip.SIZE)
+def write_video(path, frames, fps=synthetic_finger.FPS):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, synthetic_finger.SIZE)
     for frame in frames:
         writer.write(frame)
     writer.release()
@@ -49,7 +49,7 @@ def test_the_pointing_photo_points_and_the_others_do_not():
 def test_run_reads_digits_written_with_a_finger(tmp_path, mnist):
     assert all(len(digit_strokes(mnist["x_test"][i])) == 2 for i in TWO_STROKES)  # lifts inside a digit
     clip = tmp_path / "finger.avi"
-    truth = hand_clip.write_clip(clip, CLIP, data=mnist)
+    truth = synthetic_finger.write_clip(clip, CLIP, data=mnist)
     log = tmp_path / "finger.jsonl"
     run_script(RUN, "--source", clip, "--no-display", "--log", log)  # default flags: the finger writes
     events = [e for e in read_events(log) if e["event"] == "prediction"]
@@ -67,7 +67,7 @@ def read_digits(frames, pen, recognise, gone=0.5):
     how many pen-down frames showed a hand cut by the frame's edge."""
     board, last_seen, readings, cut = Blackboard(smoothing=0), None, [], 0
     for i, (frame, _) in enumerate(frames):
-        t = i / hand_clip.FPS
+        t = i / synthetic_finger.FPS
         tip = pen.locate(frame, t)
         if tip is not None:
             board.add(*tip)
@@ -85,7 +85,7 @@ def read_digits(frames, pen, recognise, gone=0.5):
 @pytest.mark.parametrize("hand_size, place", [(1.5, "top"), (2.0, "top"), (1.0, "middle")])
 def test_a_big_hand_and_low_digits_write_with_the_wrist_out_of_the_picture(hand_size, place, mnist):
     # The pen used to lift whenever the wrist or palm came near the bottom edge: these clips read nothing then.
-    frames = list(hand_clip.finger_frames(TWO_STROKES, data=mnist, hand_size=hand_size, place=place))
+    frames = list(synthetic_finger.finger_frames(TWO_STROKES, data=mnist, hand_size=hand_size, place=place))
     readings, cut = read_digits(frames, FingerPen(), DigitModels(load_models(["cnn"]), "cnn"))
     labels = [int(mnist["y_test"][i]) for i in TWO_STROKES]
     assert [text for _, text in readings] == [str(d) for d in labels]  # one reading per digit, each right
@@ -94,26 +94,27 @@ def test_a_big_hand_and_low_digits_write_with_the_wrist_out_of_the_picture(hand_
 
 def test_the_knuckles_leave_the_picture_only_for_a_big_hand_writing_low(mnist):
     # finger_eval.py's account of where MediaPipe cannot follow the hand: the knuckles below the bottom edge
-    (knuckles, wrist), (knuckles2, wrist2) = hand_clip.hand_reach(1.0), hand_clip.hand_reach(2.0)
+    (knuckles, wrist), (knuckles2, wrist2) = synthetic_finger.hand_reach(1.0), synthetic_finger.hand_reach(2.0)
     assert 100 < knuckles < wrist < 260  # the usual hand: about 220 px from fingertip to wrist
     assert knuckles2 == pytest.approx(2 * knuckles, rel=0.1) and wrist2 == pytest.approx(2 * wrist, rel=0.1)
-    assert hand_clip.knuckles_out(1000, knuckles, mnist, place="top") == 0  # the usual clip
-    assert 0 < hand_clip.knuckles_out(1000, knuckles, mnist, place="bottom") < 1
-    assert hand_clip.knuckles_out(1000, knuckles2, mnist, place="bottom") == 1  # never in the picture
+    assert synthetic_finger.knuckles_out(1000, knuckles, mnist, place="top") == 0  # the usual clip
+    assert 0 < synthetic_finger.knuckles_out(1000, knuckles, mnist, place="bottom") < 1
+    assert synthetic_finger.knuckles_out(1000, knuckles2, mnist, place="bottom") == 1  # never in the picture
 
 
 @pytest.mark.parametrize("shape, hand_size, place, indices", [
-    (hand_clip.FIST, 1.0, "top", (0,)),
-    (hand_clip.HALF_CURLED, 1.0, "top", (0,)),
-    (hand_clip.HALF_CURLED, 1.0, "middle", (3,)),  # the edge rule let this one write (a "0")
-    (hand_clip.HALF_CURLED, 1.5, "middle", (2, 4)),  # the palm cut throughout
-    (hand_clip.HALF_CURLED, 2.0, "top", (3,))])
+    (synthetic_finger.FIST, 1.0, "top", (0,)),
+    (synthetic_finger.HALF_CURLED, 1.0, "top", (0,)),
+    (synthetic_finger.HALF_CURLED, 1.0, "middle", (3,)),  # the edge rule let this one write (a "0")
+    (synthetic_finger.HALF_CURLED, 1.5, "middle", (2, 4)),  # the palm cut throughout
+    (synthetic_finger.HALF_CURLED, 2.0, "top", (3,))])
 def test_a_hand_that_does_not_point_never_draws(shape, hand_size, place, indices, mnist):
     pen = FingerPen()
     seen = drawn = 0
-    frames = hand_clip.finger_frames(indices, shapes=shape, pause=0.2, data=mnist, hand_size=hand_size, place=place)
+    frames = synthetic_finger.finger_frames(indices, shapes=shape, pause=0.2, data=mnist, hand_size=hand_size,
+                                            place=place)
     for i, (frame, label) in enumerate(frames):
-        drawn += pen.locate(frame, i / hand_clip.FPS) is not None
+        drawn += pen.locate(frame, i / synthetic_finger.FPS) is not None
         seen += label is not None and pen.hand is not None
     assert seen > 60  # the hand was followed while it "wrote" ...
     assert drawn == 0  # ... and never put the pen down
@@ -124,11 +125,11 @@ def test_a_big_half_curled_hand_coming_in_never_draws_from_a_video_file(tmp_path
     # run.py reads it: the landmark model shrank the hand coming into the picture and put its wrist just inside the
     # edge; when the palm counted as cut only within a quarter of a palm length of the edge, the pen went down.
     clip = tmp_path / "half_curled.avi"
-    hand_clip.write_clip(clip, (1009,), data=mnist, hand_size=1.5, shapes=hand_clip.HALF_CURLED)
+    synthetic_finger.write_clip(clip, (1009,), data=mnist, hand_size=1.5, shapes=synthetic_finger.HALF_CURLED)
     capture, pen, seen, drawn, i = cv2.VideoCapture(str(clip)), FingerPen(), 0, 0, 0
     ok, frame = capture.read()
     while ok:
-        drawn += pen.locate(frame, i / hand_clip.FPS) is not None
+        drawn += pen.locate(frame, i / synthetic_finger.FPS) is not None
         seen += pen.hand is not None
         ok, frame = capture.read()
         i += 1
@@ -138,10 +139,11 @@ def test_a_big_half_curled_hand_coming_in_never_draws_from_a_video_file(tmp_path
 
 def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
     # A "7" written, then the finger stays up and pointing: only space can read it.
-    moves = hand_clip.hand_moves(hand_clip.digit_path(mnist["x_test"][0]))
-    last_point = hand_clip.FPS * 0.4 + max(i for i, (shape, _) in enumerate(moves) if shape == hand_clip.POINTING)
-    frames = hand_clip.finger_frames((0,), data=mnist)  # 0.4 s without a hand, then the moves
-    writer = cv2.VideoWriter(str(tmp_path / "held.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, hand_clip.SIZE)
+    moves = synthetic_finger.hand_moves(synthetic_finger.digit_path(mnist["x_test"][0]))
+    last_point = synthetic_finger.FPS * 0.4 + max(i for i, (shape, _) in enumerate(moves)
+                                                  if shape == synthetic_finger.POINTING)
+    frames = synthetic_finger.finger_frames((0,), data=mnist)  # 0.4 s without a hand, then the moves
+    writer = cv2.VideoWriter(str(tmp_path / "held.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, synthetic_finger.SIZE)
     for i, (frame, _) in enumerate(frames):
         writer.write(frame)
         if i == last_point:

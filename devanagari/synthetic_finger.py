@@ -15,8 +15,8 @@ from PIL import ImageFont
 
 from devanagari.classes import by_folder
 from devanagari.font_samples import render_glyph
-from devanagari.pen_clip import DEFAULT_TEXT, background, kalam_path, write_scene
 from devanagari.preprocess import skeleton, skeleton_strokes
+from devanagari.synthetic import DEFAULT_TEXT, background, kalam_path, write_scene
 from devanagari.hand_sprite import FPS, HAND_SCALE, SIZE, Hand, hand_moves, render  # noqa: F401 (FPS: the clips)
 from devanagari.hand_sprite import FIST, HALF_CURLED, POINTING  # noqa: F401 (the hand shapes, for `shapes`)
 
