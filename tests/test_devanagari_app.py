@@ -179,7 +179,7 @@ def check_prediction(event):
     assert event["char"] == by_folder(event["label"]).char
 
 
-def test_run_on_a_pen_clip(tmp_path):  # the coloured pen still works
+def test_run_on_the_generated_pen_scene(tmp_path):  # the coloured pen still works
     clip = tmp_path / "pen.avi"
     truth = synthetic.write_clip(clip, CLIP_TEXT)
     log = tmp_path / "events.jsonl"

@@ -191,7 +191,7 @@ def test_make_dataset_writes_the_official_layout(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("devanagari: error: unknown font families")
 
 
-def test_pen_clip_is_found_and_drawn():
+def test_the_generated_pen_scene_is_found_and_drawn():
     frames, truth = zip(*synthetic.scene(("digit_0",), pause=0.5))
     canvas = AirCanvas(frames[0].shape)
     finished = [i for i, f in enumerate(frames) if canvas.update(find_pen(f, PEN_COLOURS["blue"], 60), i / 30)]
