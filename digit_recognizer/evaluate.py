@@ -35,7 +35,7 @@ from digit_recognizer.metrics import check_report, confusion_matrix, per_class_a
 from digit_recognizer.mnist import load_mnist, split_validation
 from digit_recognizer.model_files import MODEL_NAMES, MODELS_DIR, load_models
 from digit_recognizer.preprocess import to_mnist_batch
-from digit_recognizer.stroke import UPSAMPLE, change_strokes
+from digit_recognizer.stroke import EMPTIED, UPSAMPLE, change_strokes
 from digit_recognizer.train import VAL_SIZE
 from digit_recognizer.video import IMAGE_EXTENSIONS
 
@@ -96,12 +96,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     images, labels, name = load_data(args.data, args.split)
     stroke = round(args.stroke * UPSAMPLE) / UPSAMPLE
-    ink = 1.0
+    ink, emptied = 1.0, 0
     if stroke:
         if any(image.shape != (28, 28) for image in images):
             raise ToolError("--stroke is for MNIST's 28x28 digits (its pixels are theirs), not a folder of images")
         changed = change_strokes(images, stroke)
         ink = float(changed.astype(np.float64).sum() / max(images.astype(np.float64).sum(), 1e-9))
+        # digits the thinning erased (stroke.EMPTIED): no model can read them, but they count
+        emptied = int((changed.max(axis=(1, 2)) < EMPTIED * images.max(axis=(1, 2))).sum())
         images, name = changed, f"{name}_stroke{stroke:+g}"
     models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
     out = Path(args.out or args.models_dir)
@@ -110,7 +112,7 @@ def main(argv=None):
     force = {model_name: check_report(path, REPORT, args.force) for model_name, path in pictures.items()}
     x = to_mnist_batch(images)
     accuracies = {}
-    strokes = f", every stroke {stroke:+g} px a side (ink x{ink:.2f})" if stroke else ""
+    strokes = f", every stroke {stroke:+g} px a side (ink x{ink:.2f}, {emptied} digits erased)" if stroke else ""
     print(f"{len(labels)} images ({name}{strokes}); accuracy per class 0 ... 9:")
     for model_name, model in models.items():
         predicted = model.predict_proba(x).argmax(axis=1)
@@ -124,7 +126,7 @@ def main(argv=None):
                            REPORT)
     chosen = args.model or max(accuracies, key=accuracies.get)
     print(json.dumps({"accuracy": accuracies[chosen], "n": int(len(labels)), "model": chosen, "data": name,
-                      "stroke": stroke, "ink": round(ink, 3), "models": accuracies}))
+                      "stroke": stroke, "ink": round(ink, 3), "erased": emptied, "models": accuracies}))
     return 0
 
 
