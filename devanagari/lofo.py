@@ -11,7 +11,7 @@ rerun replaces the report that lofo.py wrote before; any other file at --out onl
 devanagari/results/ (git-ignored) is made when the report goes there.
 
 Usage:
-    python devanagari/lofo.py --data devanagari/data/synthetic [--groups 4] [--epochs 5] [--width 24]
+    python devanagari/lofo.py --data devanagari/data/synthetic [--groups 4] [--epochs 5] [--width 32]
         [--max-per-class 500] [--out devanagari/results/lofo.json] [--force]
     python devanagari/lofo.py --data DIR --group "Kalam,Modak" --group "Chandas"   # groups of your own
 
@@ -45,7 +45,7 @@ def parse_args(argv=None):
     p.add_argument("--group", action="append", help="a held-out group of your own: comma-separated families "
                    "(repeat the flag; replaces --groups)")
     p.add_argument("--epochs", type=positive_int, default=5)
-    p.add_argument("--width", type=in_range(int, 1, 256), default=24,
+    p.add_argument("--width", type=in_range(int, 1, 256), default=32,
                    help="filters of the first block (network width), 1-256, as train.py")
     p.add_argument("--max-per-class", type=nonneg_int, default=500, help="training images per class and run "
                    "(0: all)")

@@ -8,7 +8,7 @@ never the shipped model) and, beside it, its TFLite copy `<name>.tflite` (fast s
 stratified `--val-fraction` of `DIR/Train/`. The Test split is not touched: measure it once with evaluate.py.
 
 Usage:
-    python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 24] [--out MODEL.keras]
+    python devanagari/train.py --data DIR [--epochs 15] [--batch-size 128] [--width 32] [--out MODEL.keras]
     python devanagari/train.py --data train.csv            # the CSV export (validation split off it)
     python devanagari/train.py --synthetic [--per-epoch 23000]   # fresh synthetic characters every epoch
     Real DHCD:  python devanagari/train.py --data DevanagariHandwrittenCharacterDataset --width 32 --epochs 30 \
@@ -53,8 +53,8 @@ def parse_args(argv=None):
                    "and figures")
     p.add_argument("--epochs", type=positive_int, default=15)
     p.add_argument("--batch-size", type=positive_int, default=128)
-    p.add_argument("--width", type=in_range(int, 1, 256), default=24,  # 256: about 43M parameters
-                   help="filters of the first block (network width), 1-256 (default 24, the shipped model's)")
+    p.add_argument("--width", type=in_range(int, 1, 256), default=32,  # 256: about 43M parameters
+                   help="filters of the first block (network width), 1-256 (default 32, the shipped model's)")
     p.add_argument("--lr", type=positive_float, default=2e-3, help="initial Adam learning rate")
     p.add_argument("--val-fraction", type=positive_float, default=0.1, help="used when the data has no Val/ split")
     p.add_argument("--max-per-class", type=nonneg_int, default=0, help="use at most N training images per class")
