@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 
 import numpy as np
 
-from devanagari.app import (ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
+from devanagari.app import (TOOL, ArgumentParser, ToolError, check_new, in_range, nonneg_float, nonneg_int,
                             positive_float, positive_int, random_seed, run_main, write_atomic)
 from devanagari.classes import NUM_CLASSES
 from devanagari.classifier import export_tflite, load_model, tflite_path
@@ -167,7 +167,7 @@ def time_limit(minutes, clock):
     class _TimeLimit(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if minutes and clock.seconds() > 60 * minutes:
-                print(f"devanagari: time limit of {minutes} min reached after epoch {epoch + 1}", file=sys.stderr)
+                print(f"{TOOL}: time limit of {minutes} min reached after epoch {epoch + 1}", file=sys.stderr)
                 self.model.stop_training = True
 
     return _TimeLimit()
@@ -233,7 +233,7 @@ def fit(train, x_val, y_val, checkpoint, width=16, epochs=15, lr=2e-3, batch_siz
             raise stop
         raise ToolError("training ended before the first epoch finished")
     if stop is not None:
-        print("devanagari: interrupted; keeping the best model so far", file=sys.stderr)
+        print(f"{TOOL}: interrupted; keeping the best model so far", file=sys.stderr)
     best = load_model(checkpoint)
     Path(checkpoint).unlink()
     return best, history, seconds, stop
@@ -268,7 +268,7 @@ def main(argv=None):
         train_data, (x_val, y_val), description = synthetic_data(args)
     else:
         (x, y), (x_val, y_val), description = load_data(args, rng)
-    print(f"devanagari: training on {description}", file=sys.stderr)
+    print(f"{TOOL}: training on {description}", file=sys.stderr)
 
     # The checkpoint of the best epoch so far lives in a folder of this run's own beside --out: never a file of
     # the user's, never another training's, never a stale one of a killed run.
@@ -295,7 +295,7 @@ def main(argv=None):
         "val_most_confused": val["most_confused"],
     }
     write_json(metrics, paths["metrics"], args.force)
-    print(f"devanagari: validation accuracy {val['accuracy']:.4f} (n={val['n']}); model {args.out}",
+    print(f"{TOOL}: validation accuracy {val['accuracy']:.4f} (n={val['n']}); model {args.out}",
           file=sys.stderr)
     if stop is not None:
         raise stop  # the best model so far is saved; the exit code says the run was stopped (130, 143)

@@ -3,7 +3,7 @@ import json
 import sys
 from pathlib import Path
 
-from emojinator.app import App, new_path, write_atomic
+from emojinator.app import TOOL, App, new_path, write_atomic
 from emojinator.drawing import GREEN, RED, skeleton, text
 from emojinator.hands import CONNECTIONS, HandLandmarker
 
@@ -29,7 +29,7 @@ def capture(args):
                 draw(frame.image, hands, f"{args.gesture}: {count}/{args.count}", saving)
             if app.show(frame.image) == "c":
                 saving = not saving
-    print(f"emojinator: {folder} holds {count} samples", file=sys.stderr)
+    print(f"{TOOL}: {folder} holds {count} samples", file=sys.stderr)
 
 
 def save(folder, hand, source, frame_index):

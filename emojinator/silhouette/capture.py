@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 
-from emojinator.app import App, check_new
+from emojinator.app import TOOL, App, check_new
 from emojinator.drawing import GREEN, RED, text
 from emojinator.silhouette.controls import HELP, apply_key, draw_common, make_calibrator
 from emojinator.silhouette.segment import segment
@@ -82,7 +82,7 @@ def capture(args):
                 saving = not saving
             elif key:
                 region = apply_key(key, region, calibrator, image)
-    print(f"emojinator: {folder.path} holds {folder.count} images", file=sys.stderr)
+    print(f"{TOOL}: {folder.path} holds {folder.count} images", file=sys.stderr)
 
 
 def save_calibration(calibrator, path, force):
