@@ -1,8 +1,9 @@
 """digit_recognizer: writing digits with the finger. run.py end to end (default flags) on a clip of a real hand
 photo writing MNIST test digits stroke by stroke (synthetic_finger.py), a bigger hand and digits lower down with
-the wrist out of the picture, hands that do not point (also cut by the frame's edge), the pointing test on the real
-photos, and the window under Xvfb.
+the wrist out of the picture, where the landmark model stops finding a hand, hands that do not point (also cut by
+the frame's edge), the pointing test on the real photos, and the window under Xvfb.
 """
+import json
 import time
 
 import cv2
@@ -10,7 +11,7 @@ import pytest
 
 from conftest import (DATA, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
                       wait_for_window)
-from digit_recognizer import synthetic_finger
+from digit_recognizer import landmark_reach, synthetic_finger
 from digit_recognizer.board import Blackboard
 from digit_recognizer.finger import FingerPen, is_pointing, palm_in_view
 from digit_recognizer.hands import HandLandmarker
@@ -101,6 +102,20 @@ def test_the_knuckles_leave_the_picture_only_for_a_big_hand_writing_low(mnist):
     assert 0 < synthetic_finger.knuckles_out(1000, knuckles, mnist, place="bottom") < 1
     assert synthetic_finger.knuckles_out(1000, knuckles2, mnist, place="bottom") == 1  # never in the picture
 
+
+
+@pytest.mark.parametrize("hand_size, place, first, every, found", [(2.0, "bottom", 1000, 3, (0, 0.1)),
+                                                                    (1.5, "middle", 1002, 1, (0.5, 1.0))])
+def test_the_landmark_model_loses_a_hand_whose_knuckles_are_well_out_even_with_the_right_crop(hand_size, place, first,
+                                                                                               every, found, capsys):
+    # landmark_reach.py: the README's case that the finger pen's limit is the model's, not the tracking's
+    landmark_reach.main(["--first", str(first), "--count", "1", "--hand-size", str(hand_size), "--place", place,
+                         "--every", str(every)])
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
+    pointing, half_curled = report["pointing"], report["half-curled"]
+    assert pointing["frames"] > 10
+    assert found[0] <= pointing["found"] / pointing["frames"] <= found[1]
+    assert half_curled["pointing"] == 0  # found or not, a half-curled index never reads as pointing here
 
 @pytest.mark.parametrize("shape, hand_size, place, indices", [
     (synthetic_finger.FIST, 1.0, "top", (0,)),

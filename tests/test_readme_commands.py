@@ -179,6 +179,7 @@ REDUCED = [  # (regex on the command, flags added at its end (argparse keeps the
     (r"^python digit_recognizer/train\.py ", ["--limit", "300", "--val-size", "100", "--epochs", "1"],
      "training: minutes to an hour per model"),
     (r"^python digit_recognizer/finger_eval\.py$", ["--count", "1"], "30 digits written by a hand: 4,068 frames"),
+    (r"^python digit_recognizer/landmark_reach\.py", ["--count", "1"], "six digits in three hand shapes"),
     (r"^python digit_recognizer/benchmark\.py$", ["--repeats", "3", "--passes", "1"], "a speed benchmark"),
     (r"^python devanagari/make_dataset\.py( --reserved)?( --plain| --bold| --marker \S+)?( --out \S+)?$",
      ["--train-per-class", "3", "--val-per-class", "1", "--test-per-class", "1", "--max-faces", "1"],
