@@ -34,6 +34,7 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.app import TOOL, ArgumentParser, ToolError, in_range, nonneg_int, random_seed, run_main
+from devanagari.files import partial_path
 from devanagari.classes import CLASSES, FOLDERS
 from devanagari.dataset import write_split
 from devanagari.font_samples import Augment, Generator
@@ -252,9 +253,10 @@ def main(argv=None):
     plan = [("Train", train, args.train_per_class), ("Val", val, args.val_per_class),
             ("Test", test, args.test_per_class)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    # A folder of thousands of files cannot go through write_atomic: it is written under a name of this run's
-    # own and renamed when complete, so a stopped run never leaves a half-written set under --out.
-    tmp = args.out.with_name(f".partial-{os.getpid()}-{args.out.name}")
+    # A folder of thousands of files cannot go through write_atomic: it is written under the temporary name of
+    # this run's own that write_atomic uses too, and renamed when complete, so a stopped run never leaves a
+    # half-written set under --out.
+    tmp = partial_path(args.out)
     start = time.time()
     meta = {"command": " ".join(["python devanagari/make_dataset.py"] + (argv or sys.argv[1:])),
             "seed": args.seed, "rendering": rendering_of(args), "splits": {}}
