@@ -6,8 +6,9 @@ knuckle is below the frame's bottom edge, the hand is also drawn on a canvas ext
 hand is in sight; hands.py finds it there, and the crop that perfect tracking would use next (landmarks_roi) is
 handed to the landmark model on the frame itself. The script counts the frames in which the model then reports a
 hand (presence >= hands.MIN_PRESENCE, MediaPipe's threshold) and, of those, the frames finger.is_pointing reads
-as pointing, for the pointing, half-curled and fist photos moved along the same paths. The last stdout line is
-JSON.
+as pointing, for the pointing, half-curled and fist photos moved along the same paths; and, in the same frames,
+whether hands.py's tracking (`track`, following the clip from its start as the finger pen does) found the hand
+and read it as pointing. The last stdout line is JSON.
 
 Usage:
     python digit_recognizer/landmark_reach.py                          # twice the size, digits at the bottom
@@ -51,22 +52,33 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def knuckles_out_frames(args, data, landmarker):
-    """(frame, shape, crop) for every --every-th writing frame, in each shape, with the index knuckle below the
-    frame: the frame as the camera sees it and the crop perfect tracking would give the landmark model."""
+def knuckles_out_frames(args, data):
+    """(frame, shape name, crop, tracked) for every --every-th writing frame, in each shape, with the index knuckle
+    below the frame: the frame as the camera sees it, the crop perfect tracking would give the landmark model, and
+    the hand hands.py's tracking found in it, following the clip from its start as the finger pen does (or None)."""
     rng = np.random.default_rng(0)
     background = room(SIZE, rng)
     canvas = cv2.copyMakeBorder(background, 0, EXTRA_ROWS, 0, 0, cv2.BORDER_REFLECT)
     hand = Hand(HAND_SCALE * args.hand_size)
+    whole_hand, tracking = HandLandmarker(max_hands=1), HandLandmarker(max_hands=1)
     for index in range(args.first, args.first + args.count):
         moves = hand_moves(digit_path(data["x_test"][index], SIZE, place=args.place), SIZE)
-        tips = [tip for shape, tip in moves if shape == POINTING][::args.every]
         for name, shape in SHAPES.items():
-            for tip in tips:
-                tall = np.clip(hand.paste(canvas.copy(), shape, tip), 0, 255).astype(np.uint8)
-                whole = landmarker.detect(tall)
+            tracking.reset()
+            writing = 0
+            for move_shape, tip in moves:
+                tall = np.clip(hand.paste(canvas.copy(), shape if move_shape == POINTING else move_shape, tip),
+                               0, 255).astype(np.uint8)
+                frame = tall[:SIZE[1]]
+                tracked = tracking.track(frame)
+                if move_shape != POINTING:
+                    continue
+                writing += 1
+                if (writing - 1) % args.every:
+                    continue
+                whole = whole_hand.detect(tall)
                 if whole and whole[0].landmarks[INDEX_MCP, 1] >= SIZE[1]:
-                    yield tall[:SIZE[1]], name, landmarks_roi(whole[0].landmarks)
+                    yield frame, name, landmarks_roi(whole[0].landmarks), tracked[0] if tracked else None
 
 
 def main(argv=None):
@@ -75,21 +87,25 @@ def main(argv=None):
     if args.first + args.count > len(data["y_test"]):
         raise ValueError(f"MNIST has {len(data['y_test'])} test digits; --first + --count goes beyond them")
     landmarker = HandLandmarker(max_hands=1)
-    counts = {name: [0, 0, 0] for name in SHAPES}  # frames, found, read as pointing
-    for frame, name, crop in knuckles_out_frames(args, data, landmarker):
+    keys = ("frames", "found", "pointing", "tracked", "tracked_pointing")
+    counts = {name: dict.fromkeys(keys, 0) for name in SHAPES}
+    for frame, name, crop, tracked in knuckles_out_frames(args, data):
         points, presence, _ = landmarker.landmarks(frame, crop)
         found = presence >= MIN_PRESENCE
-        counts[name][0] += 1
-        counts[name][1] += found
-        counts[name][2] += bool(found and is_pointing(points))
+        c = counts[name]
+        c["frames"] += 1
+        c["found"] += found
+        c["pointing"] += bool(found and is_pointing(points))
+        c["tracked"] += tracked is not None
+        c["tracked_pointing"] += bool(tracked is not None and is_pointing(tracked.landmarks))
     print(f"the hand at {args.hand_size:g} times its size, digits {args.first}-{args.first + args.count - 1} "
-          f"at the {args.place}; writing frames with the index knuckle below the frame, given the right crop:")
-    for name, (frames, found, pointing) in counts.items():
-        print(f"  {name:12s} {frames:4d} frames: a hand found in {found} ({100 * found / max(frames, 1):.0f} %), "
-              f"read as pointing in {pointing}")
+          f"at the {args.place}; writing frames with the index knuckle below the frame:")
+    for name, c in counts.items():
+        print(f"  {name:12s} {c['frames']:4d} frames; given the right crop a hand is found in {c['found']} "
+              f"({100 * c['found'] / max(c['frames'], 1):.0f} %), read as pointing in {c['pointing']}; "
+              f"tracking found it in {c['tracked']}, pointing in {c['tracked_pointing']}")
     print(json.dumps({"hand_size": args.hand_size, "place": args.place, "first": args.first, "count": args.count,
-                      "every": args.every, **{name: dict(zip(("frames", "found", "pointing"), map(int, c)))
-                                              for name, c in counts.items()}}))
+                      "every": args.every, **counts}))
     return 0
 
 
