@@ -34,9 +34,9 @@ if __package__ in (None, ""):  # run as `python folder/script.py`: make the fold
 import numpy as np
 
 from devanagari.app import TOOL, ArgumentParser, ToolError, in_range, nonneg_int, random_seed, run_main
-from devanagari.files import partial_path
 from devanagari.classes import CLASSES, FOLDERS
 from devanagari.dataset import write_split
+from devanagari.files import partial_path
 from devanagari.font_samples import Augment, Generator
 from devanagari.fonts import (RESERVED_FAMILIES, TEST_FAMILIES, VAL_FAMILIES, discover_families, require_raqm,
                               select_families, split_families)
@@ -74,9 +74,9 @@ def parse_args(argv=None):
                            "instead of handwriting-like ones")
     rendering.add_argument("--bold", action="store_true", help="bold renderings: the font's own strokes grown by "
                            "2-4 px on each side at 96 px (a marker), small rotations")
-    p.add_argument("--marker", type=in_range(float, 0, 1), default=Augment.marker, metavar="P",
-                   help=f"handwriting-like renderings: the share gone over with a marker (default {Augment.marker}; "
-                   "0 renders the sets of the models before issue 19)")
+    rendering.add_argument("--marker", type=in_range(float, 0, 1), default=Augment.marker, metavar="P",
+                           help=f"handwriting-like renderings: the share gone over with a marker (default "
+                           f"{Augment.marker}; 0 renders the sets of the models before issue 19)")
     return p.parse_args(argv)
 
 

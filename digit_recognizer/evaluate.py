@@ -6,8 +6,9 @@ confusion matrix per model, and prints as its last line a JSON object with "accu
 best model), "n", "model" and every model's accuracy. The MNIST test set is for this final figure only: model
 selection happens on the validation split in train.py (--split val measures on that split, e.g. to choose between
 two trained models). --stroke PX grows (PX > 0) or thins (PX < 0) every stroke of the MNIST digits by PX pixels on
-each side before the preprocessing (stroke.py: a bolder or thinner pen; 1 = a marker, -0.5 = a fine pen). A rerun replaces the confusion matrices that this script
-wrote before (each PNG says so in a text chunk); any other file of the same name only with --force.
+each side before the preprocessing (stroke.py: a bolder or thinner pen; 1 = a marker, -0.5 = a fine pen). A rerun
+replaces the confusion matrices that this script wrote before (each PNG says so in a text chunk); any other file of
+the same name only with --force.
 
 Usage:
     python digit_recognizer/evaluate.py                       # all models, MNIST test set

@@ -1,9 +1,9 @@
 """Train one digit model on MNIST, pick its best epoch on a validation split, save it with metrics and figures.
 
 NumPy models (softmax, shallow, deep) are trained from scratch with mini-batch Adam, cosine learning-rate decay
-and random affine augmentation; the CNN is trained in Keras the same way, and half of
-each epoch's images get a bolder or thinner pen (--stroke, stroke.py). The last --val-size training images are held out for
-model selection (the epoch is chosen on them as they are); the test set is never touched here (see evaluate.py).
+and random affine augmentation; the CNN is trained in Keras the same way, and half of each epoch's images get a
+bolder or thinner pen (--stroke, stroke.py). The last --val-size training images are held out for model selection
+(the epoch is chosen on them as they are); the test set is never touched here (see evaluate.py).
 
 Writes into --out (default digit_recognizer/models/): <model>.npz or cnn.keras (+ cnn.tflite, what the apps
 run), <model>_metrics.json,

@@ -37,11 +37,11 @@ import dlib
 
 from drowsiness import synthetic
 from drowsiness.app import ArgumentParser, positive_int, run_main
+from drowsiness.baseline import original_blinks, original_loop
 from drowsiness.dlib_face import FaceTracker, load_predictor
 from drowsiness.eyes import mean_ear
 from drowsiness.mesh_face import MeshTracker
 from drowsiness.monitor import Monitor, Settings
-from drowsiness.baseline import original_blinks, original_loop
 from drowsiness.run import EAR_FRACTIONS, step
 from drowsiness.video import open_source, read_ahead
 

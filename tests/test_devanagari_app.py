@@ -143,6 +143,7 @@ def test_sigterm_ends_leave_family_out_and_not_only_its_run(tmp_path, monkeypatc
     ("evaluate", ["--data", ".", "--top", "0"], "--top: '0' must be greater than 0"),
     ("benchmark", ["--repeats", "0"], "--repeats: '0' must be greater than 0"),
     ("make_dataset", ["--train-per-class", "-1"], "--train-per-class: '-1' must be between 0 and 100000"),
+    ("make_dataset", ["--bold", "--marker", "0.5"], "--marker: not allowed with argument --bold"),
     ("train", ["--synthetic", "--width", "100000"], "--width: '100000' must be between 1 and 256"),
     # the input first: the default --out may exist (it was the shipped model, so the README's command refused)
     ("train", ["--data", "nowhere.csv"], "no such file: nowhere.csv"),
