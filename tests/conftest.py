@@ -101,8 +101,10 @@ def xvfb():
     proc.wait(timeout=10)
 
 
-def wait_for_window(display, name, timeout=60):
-    """Wait until a window whose title contains `name` is mapped on `display`; return its id."""
+def wait_for_window(display, name, timeout=60, process=None):
+    """Wait until a window whose title contains `name` is mapped on `display`; return its id. With `process` (the
+    tool's Popen), a tool that ends first fails the wait at once with its exit code and stderr, which say why (a
+    headless fallback, a traceback) where a bare timeout would not."""
     env = dict(os.environ, DISPLAY=display)
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -111,6 +113,10 @@ def wait_for_window(display, name, timeout=60):
         ids = out.stdout.split()
         if ids:
             return ids[0]
+        if process is not None and process.poll() is not None:
+            _, stderr = process.communicate()
+            raise AssertionError(f"the tool ended (exit code {process.returncode}) before a window named {name!r} "
+                                 f"appeared; its stderr:\n{stderr[-3000:]}")
         time.sleep(0.2)
     raise AssertionError(f"no window named {name!r} appeared within {timeout} s")
 

@@ -233,7 +233,7 @@ def test_space_classifies_in_a_real_window(xvfb, tmp_path):
     log, out = tmp_path / "events.jsonl", tmp_path / "frames"
     proc = start_script(RUN, "--source", "synthetic", "--log", log, "--output", out, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "devanagari")
+        window = wait_for_window(xvfb, "devanagari", process=proc)
         deadline = time.time() + 60
         while len(list(out.glob("*.png"))) < 80 and time.time() < deadline:  # the finger is half way round ०
             time.sleep(0.1)

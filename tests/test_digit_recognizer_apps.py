@@ -72,7 +72,7 @@ def test_paper_window_takes_a_region_from_the_mouse_and_quits_on_q(tmp_path, xvf
     proc = start_script(RUN, "--mode", "paper", "--source", clip, "--log", log, "--models", NUMPY_MODELS,
                         display=xvfb)
     try:
-        window = wait_for_window(xvfb, "digit_recognizer")
+        window = wait_for_window(xvfb, "digit_recognizer", process=proc)
         wait_for_events(log, timeout=60, process=proc)
         # Drag a region around the first two digits only (x 149-240 of 480; tall enough for any toolbar
         # above the image in Qt's window): the reading must become "40".
@@ -258,7 +258,7 @@ def test_air_window_reads_on_space_while_the_pen_is_still_there(tmp_path, xvfb, 
     proc = start_script(RUN, "--source", clip, "--color", "blue", "--log", log, "--models", NUMPY_MODELS,
                         display=xvfb)  # --color: the old name of --pen
     try:
-        window = wait_for_window(xvfb, "digit_recognizer")
+        window = wait_for_window(xvfb, "digit_recognizer", process=proc)
         time.sleep(3.0)  # the digit takes 77 frames: drawn by then at any usable frame rate
         send_key(xvfb, window, "space")
         wait_for_events(log, process=proc)

@@ -170,7 +170,7 @@ def test_window_shows_the_hand_and_reads_on_space(tmp_path, xvfb, mnist):
     proc = start_script(RUN, "--source", tmp_path / "held.avi", "--log", log, "--output", out,
                         "--models", "softmax,shallow,deep", display=xvfb)
     try:
-        window = wait_for_window(xvfb, "digit_recognizer")
+        window = wait_for_window(xvfb, "digit_recognizer", process=proc)
         deadline = time.time() + 60
         while len(list(out.glob("*.png"))) < last_point + 15 and time.time() < deadline:  # the 7 is written
             time.sleep(0.2)

@@ -106,7 +106,7 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
     proc = start_script(SCRIPT, "--source", source, "--log", log, "--alarm", tmp_path / "missing.wav",
                         display=xvfb)
     try:
-        window = wait_for_window(xvfb, "drowsiness")
+        window = wait_for_window(xvfb, "drowsiness", process=proc)
         for key in ("r", "s", "q"):
             send_key(xvfb, window, key)
             time.sleep(0.3)

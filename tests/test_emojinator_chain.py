@@ -112,7 +112,7 @@ def test_capture_in_a_window_resumes_numbering(chain, xvfb, tmp_path):
     proc = start_script(SCRIPTS / "capture.py", "--mode", "silhouette", "--gesture", "victory", "--data", tmp_path / "gestures",
                         "--source", clip, "--calibrate", "20", "--count", "1000", "--log", log, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "emojinator capture", timeout=120)
+        window = wait_for_window(xvfb, "emojinator capture", timeout=120, process=proc)
         wait_for_events(log, "calibrated")
         send_key(xvfb, window, "c")
         wait_for_events(log, "saved", count=5)
@@ -139,7 +139,7 @@ def test_run_in_a_window_takes_keys(chain, xvfb, tmp_path):
     proc = start_script(SCRIPTS / "run.py", "--mode", "silhouette", "--source", clip, "--model", model, "--calibrate", "20",
                         "--log", log, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "emojinator", timeout=240)  # TensorFlow loads first
+        window = wait_for_window(xvfb, "emojinator", timeout=240, process=proc)  # TensorFlow loads first
         wait_for_events(log, "calibrated")
         send_key(xvfb, window, "b")  # learn the background again: a second `calibrated` event follows
         wait_for_events(log, "calibrated", count=2)

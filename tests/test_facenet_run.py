@@ -178,7 +178,7 @@ def test_window_shows_and_quits_with_q(xvfb, tmp_path, media):
     synthetic.write_clip(long_clip, [PHOTOS / "hopper_1.jpg"], frames=150)
     proc = start_script(RUN, *DLIB, "--source", long_clip, "--people", people, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "facenet", timeout=90)
+        window = wait_for_window(xvfb, "facenet", timeout=90, process=proc)
         time.sleep(1.0)
         err = quit_window(xvfb, window, proc)
     finally:

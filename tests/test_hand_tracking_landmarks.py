@@ -194,7 +194,7 @@ def test_landmark_view_in_a_real_window(xvfb, tmp_path):
     log = tmp_path / "events.jsonl"
     proc = start_script(RUN, "--source", "synthetic", "--output", out, "--log", log, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "hand_tracking")
+        window = wait_for_window(xvfb, "hand_tracking", process=proc)
         shown = last_frame(wait_for_events(log, lambda events: last_frame(events) >= 5, process=proc))
         send_key(xvfb, window, "m")  # the landmark view: skeletons on black
         wait_for_events(log, lambda events: last_frame(events) >= shown + 15, process=proc)

@@ -187,7 +187,7 @@ def test_keys_in_a_real_window(xvfb, tmp_path):
     proc = start_script(RUN, "--target", "object", "--source", "synthetic", "--output", out, "--log", log,
                         display=xvfb)
     try:
-        window = wait_for_window(xvfb, "hand_tracking")
+        window = wait_for_window(xvfb, "hand_tracking", process=proc)
         shown = len(wait_for_events(log, lambda events: len(events) >= 5, process=proc))  # one track event a frame
         send_key(xvfb, window, "m")  # mask view: frames become black and white
         wait_for_events(log, lambda events: len(events) >= shown + 15, process=proc)
@@ -209,7 +209,7 @@ def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
     profile = tmp_path / "profile.json"
     proc = start_script(RUN, "--target", "object", "--source", clip, "--save-profile", profile, display=xvfb)
     try:
-        window = wait_for_window(xvfb, "hand_tracking")
+        window = wait_for_window(xvfb, "hand_tracking", process=proc)
         send_key(xvfb, window, "k")
         time.sleep(1.0)
         env = dict(os.environ, DISPLAY=xvfb)
