@@ -14,6 +14,7 @@ Usage:
     python devanagari/lofo.py --data devanagari/data/synthetic [--groups 4] [--epochs 5] [--width 32]
         [--max-per-class 500] [--out devanagari/results/lofo.json] [--force]
     python devanagari/lofo.py --data DIR --group "Kalam,Modak" --group "Chandas"   # groups of your own
+    python devanagari/lofo.py --data DIR --max-per-class 400 --family-share 0.5   # half the families, as many images
 
 Keys:
     none (command-line tool)
@@ -49,6 +50,9 @@ def parse_args(argv=None):
                    help="filters of the first block (network width), 1-256, as train.py")
     p.add_argument("--max-per-class", type=nonneg_int, default=500, help="training images per class and run "
                    "(0: all)")
+    p.add_argument("--family-share", type=in_range(float, 0.01, 1.0), default=1.0, metavar="SHARE",
+                   help="train each run on this share of the other training families, drawn at random (seeded), to "
+                   "see how accuracy grows with the number of families (default 1: all of them)")
     p.add_argument("--batch-size", type=positive_int, default=128)
     p.add_argument("--max-minutes", type=nonneg_float, default=0, help="per run, as train.py --max-minutes")
     p.add_argument("--seed", type=random_seed, default=0)
@@ -61,6 +65,14 @@ def deal(families, n):
     """Families dealt alphabetically into n groups, round robin (deterministic, no choice by results)."""
     ordered = sorted(families)
     return [ordered[i::n] for i in range(min(n, len(ordered)))]
+
+
+def pick_families(families, share, rng):
+    """A random `share` of `families` (at least one), sorted; all of them, drawing nothing, when share is 1."""
+    families = sorted(families)
+    if share >= 1:
+        return families
+    return sorted(rng.permutation(families)[:max(1, round(share * len(families)))].tolist())
 
 
 def held_out_groups(args, families):
@@ -86,15 +98,18 @@ def main(argv=None):
     x_val, y_val = load(args.data, "Val")
     groups = held_out_groups(args, families)
     rng = np.random.default_rng(args.seed)
+    family_rng = np.random.default_rng([args.seed, 1])  # its own stream: --family-share 1 leaves the runs as before
     truth, guess, held_family, runs = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for k, group in enumerate(groups):
             held = np.isin(families, group)
             keep = np.flatnonzero(~held)
+            trained = pick_families(set(families[keep]), args.family_share, family_rng)
+            keep = keep[np.isin(families[keep], trained)]
             if args.max_per_class:
                 keep = keep[cap_per_class(y[keep], args.max_per_class, rng)]
             print(f"{TOOL}: run {k + 1}/{len(groups)}: holding out {', '.join(group)}; training on "
-                  f"{len(keep)} images", file=sys.stderr)
+                  f"{len(keep)} images of {len(trained)} families", file=sys.stderr)
             # Ctrl-C or SIGTERM ends the whole measurement (it used to end one run, and the next began)
             model, history, seconds, _ = fit((x[keep], y[keep]), x_val, y_val, Path(tmp) / f"run{k}.keras",
                                              width=args.width, epochs=args.epochs, batch_size=args.batch_size,
@@ -104,7 +119,7 @@ def main(argv=None):
             truth.append(y[held])
             guess.append(predicted)
             held_family.append(families[held])
-            runs.append({"held_out": group, "train_images": int(len(keep)), "epochs_run": len(history["loss"]),
+            runs.append({"held_out": group, "train_families": trained, "train_images": int(len(keep)), "epochs_run": len(history["loss"]),
                          "best_val_accuracy": round(max(history["val_accuracy"]), 4), "seconds": round(seconds)})
     truth, guess, held_family = map(np.concatenate, (truth, guess, held_family))
     per_family = per_family_accuracy(truth, guess, held_family)
@@ -112,7 +127,7 @@ def main(argv=None):
     worst = min(per_family, key=per_family.get)
     report = {"command": "python devanagari/lofo.py " + " ".join(map(str, argv if argv is not None else sys.argv[1:])),
               "data": str(args.data), "width": args.width, "epochs": args.epochs,
-              "max_per_class": args.max_per_class, "runs": runs, "per_family": per_family,
+              "max_per_class": args.max_per_class, "family_share": args.family_share, "runs": runs, "per_family": per_family,
               "mean_family_accuracy": round(float(np.mean(list(per_family.values()))), 4),
               "worst_family": worst, "worst_family_accuracy": per_family[worst], **overall}
     write_json(report, args.out, force)

@@ -424,7 +424,8 @@ DEVANAGARI = run_cases("devanagari/run.py", "--no-display --max-frames 2", [
             "--epochs 0", "--batch-size 0", "--width 0", "--width 100000", "--lr nan", "--lr -1",
             "--val-fraction 1.5", "--max-per-class -1", "--per-epoch 0", "--max-minutes -1",
             "--max-minutes nan", *SEEDS)])] + [
-    case("devanagari/lofo.py", f"--data {{empty_dir}} --out {{root}}/lofo.json {seed}") for seed in SEEDS]
+    case("devanagari/lofo.py", f"--data {{empty_dir}} --out {{root}}/lofo.json {flag}") for flag in (
+        *SEEDS, "--family-share 0", "--family-share 1.5", "--family-share nan")]
 
 EMOJINATOR = run_cases("emojinator/run.py", "--no-display --max-frames 2", [
     "--model {missing}", "--model {empty_dir}", "--model {text_avi}", "--model {emoji_badlabels}",

@@ -37,6 +37,7 @@ def test_every_family_is_measured_by_a_model_that_never_saw_it(tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert [r["held_out"] for r in report["runs"]] == [["Alpha"], ["Beta"]]
     assert all(r["train_images"] == len(CLASSES) for r in report["runs"])  # the other family only
+    assert [r["train_families"] for r in report["runs"]] == [["Beta"], ["Alpha"]] and report["family_share"] == 1
     assert set(report["per_family"]) == {"Alpha", "Beta"} and report["n"] == 2 * len(CLASSES)
     assert report["worst_family_accuracy"] == min(report["per_family"].values())
     assert check_report(out, lofo.REPORT)  # a rerun replaces its own report (derived output)...
@@ -49,6 +50,17 @@ def test_every_family_is_measured_by_a_model_that_never_saw_it(tmp_path):
     (data / "families.csv").unlink()
     with pytest.raises(ToolError, match="families.csv not found"):
         lofo.main(["--data", str(data), "--out", str(tmp_path / "y.json")])
+
+
+def test_family_share_draws_a_seeded_random_share_of_the_families():
+    families = {"e", "b", "d", "a", "c", "f"}
+    assert lofo.pick_families(families, 1.0, np.random.default_rng(0)) == ["a", "b", "c", "d", "e", "f"]
+    half = lofo.pick_families(families, 0.5, np.random.default_rng(0))
+    assert len(half) == 3 and set(half) < families and half == sorted(half)
+    assert half == lofo.pick_families(families, 0.5, np.random.default_rng(0))  # the seed decides, not the run
+    draws = {tuple(lofo.pick_families(families, 0.5, np.random.default_rng(seed))) for seed in range(20)}
+    assert len(draws) > 5  # a random share, not the first half
+    assert len(lofo.pick_families(families, 0.01, np.random.default_rng(0))) == 1  # never no family at all
 
 
 def test_deal_spreads_families_over_groups():
