@@ -150,7 +150,7 @@ def test_evaluate_measures_a_bolder_pen_and_the_validation_split(tmp_path, mnist
     assert bold["accuracy"] < plain["accuracy"]  # the same digits, another pen: the NumPy models feel it
     thin = last_json("--data", small, "--model", "deep", "--out", tmp_path, "--stroke", "-0.6")
     assert thin["stroke"] == -0.5 and thin["data"] == "test_stroke-0.5" and 0.5 < thin["ink"] < 0.75
-    assert plain["erased"] == bold["erased"] == thin["erased"] == 0
+    assert plain["faded"] == bold["faded"] == thin["faded"] == 0
     assert (tmp_path / "deep_test_stroke+1_confusion.png").is_file()
     val = last_json("--split", "val", "--model", "softmax", "--out", tmp_path)
     assert val["n"] == 5000 and val["data"] == "validation"
