@@ -1,13 +1,14 @@
 """Leave-family-out accuracy: how well the CNN reads font families it never saw, measured on several held-out
 groups of the training families of a synthetic set.
 
-The training families (from `OUT/families.csv` of make_dataset.py) are dealt into `--groups` groups; for each
-group a model is trained on the Train images of every other family, validated (epoch choice, learning-rate
-schedule) on the Val families, and measured on the Train images of the held-out group. Every training family is
-held out once, so each gets an accuracy from a model that never saw it. The Test families and the reserved
-families are not touched. Writes a JSON report (`--out`) and prints accuracy per family, the mean and the worst
-family, per-class accuracy and the most confused pairs over all held-out images. The report is derived output: a
-rerun replaces the report that lofo.py wrote before; any other file at --out only with --force.
+The training families (from `OUT/families.csv` of make_dataset.py) are dealt into `--groups` groups; for each group
+a model is trained on the Train images of every other family, validated (epoch choice, learning-rate schedule) on
+the Val families, and measured on the Train images of the held-out group. Every training family is held out once,
+so each gets an accuracy from a model that never saw it. The Test families and the reserved families are not
+touched. `--family-share` trains each run on a random share of the other families only, to see how the accuracy
+grows with the number of designs. Writes a JSON report (`--out`) and prints accuracy per family, the mean and the
+worst family, per-class accuracy and the most confused pairs over all held-out images. The report is derived
+output: a rerun replaces the report that lofo.py wrote before; any other file at --out only with --force.
 devanagari/results/ (git-ignored) is made when the report goes there.
 
 Usage:
@@ -119,7 +120,8 @@ def main(argv=None):
             truth.append(y[held])
             guess.append(predicted)
             held_family.append(families[held])
-            runs.append({"held_out": group, "train_families": trained, "train_images": int(len(keep)), "epochs_run": len(history["loss"]),
+            runs.append({"held_out": group, "train_families": trained, "train_images": int(len(keep)),
+                         "epochs_run": len(history["loss"]),
                          "best_val_accuracy": round(max(history["val_accuracy"]), 4), "seconds": round(seconds)})
     truth, guess, held_family = map(np.concatenate, (truth, guess, held_family))
     per_family = per_family_accuracy(truth, guess, held_family)
@@ -127,7 +129,8 @@ def main(argv=None):
     worst = min(per_family, key=per_family.get)
     report = {"command": "python devanagari/lofo.py " + " ".join(map(str, argv if argv is not None else sys.argv[1:])),
               "data": str(args.data), "width": args.width, "epochs": args.epochs,
-              "max_per_class": args.max_per_class, "family_share": args.family_share, "runs": runs, "per_family": per_family,
+              "max_per_class": args.max_per_class, "family_share": args.family_share, "runs": runs,
+              "per_family": per_family,
               "mean_family_accuracy": round(float(np.mean(list(per_family.values()))), 4),
               "worst_family": worst, "worst_family_accuracy": per_family[worst], **overall}
     write_json(report, args.out, force)
