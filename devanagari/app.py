@@ -137,9 +137,18 @@ def _gui_speaks_wayland():
     return any("wayland" in name for name in os.listdir(plugins))
 
 
+# An X server with no other client (Xvfb, xvfb-run) resets when its last client leaves and refuses connections for
+# a moment: after _x_server_answers' bare connect it refused the next one 9 times in 30, and after a check that
+# closed its connection it refused the next client (Qt's, which aborts the process) 13 times in 24. So the check
+# asks a few times, and keeps the connection it got open for the life of the process.
+X_CONNECT_TRIES, X_CONNECT_PAUSE = 3, 0.1  # a reset took well under 0.2 s in those measurements
+_x_connection = None  # held open on purpose: the server keeps a client, so it never resets under the GUI
+
+
 def _x_server_accepts(display):
     """Whether the X server at DISPLAY lets this client in (a wrong or missing XAUTHORITY: sudo, ssh, another
     user's session), asked through libxcb as Qt's xcb plugin asks: where it does not, Qt aborts the process."""
+    global _x_connection
     try:
         xcb = ctypes.CDLL("libxcb.so.1")
     except OSError:
@@ -148,11 +157,19 @@ def _x_server_accepts(display):
     xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
-    with stderr_silenced():  # libxcb writes the server's refusal ("Authorization required, ...") to fd 2
-        connection = xcb.xcb_connect(display.encode(), None)
-        refused = xcb.xcb_connection_has_error(connection)
+    for attempt in range(X_CONNECT_TRIES):
+        if attempt:
+            time.sleep(X_CONNECT_PAUSE)
+        with stderr_silenced():  # libxcb writes the server's refusal ("Authorization required, ...") to fd 2
+            connection = xcb.xcb_connect(display.encode(), None)
+            refused = xcb.xcb_connection_has_error(connection)
+        if not refused:
+            if _x_connection is not None:
+                xcb.xcb_disconnect(_x_connection)
+            _x_connection = connection
+            return True
         xcb.xcb_disconnect(connection)
-    return not refused
+    return False
 
 
 @contextlib.contextmanager

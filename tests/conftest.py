@@ -7,6 +7,7 @@ without Xvfb or xdotool.
 """
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -88,7 +89,10 @@ def xvfb():
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             break
     display = f":{number}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+    # -noreset: by default the server resets whenever its last client leaves and refuses connections for a moment.
+    # The tools' display check copes with that (app.py; test_common_layer.py tests it on servers without -noreset);
+    # here wait_for_window's xdotool calls come and go while a tool starts, and no test should race them.
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp", "-noreset"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 10
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
@@ -127,6 +131,20 @@ def send_key(display, window, key):
     # No window manager runs under Xvfb, so focus the window directly rather than "activate" it.
     subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True)
     subprocess.run(["xdotool", "key", key], env=env, check=True)
+
+
+def wait_for_stdout(process, text, timeout=10):
+    """Read a background tool's stdout (start_script) until a line holds `text`; whether one did within `timeout`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.1)
+        if ready:
+            line = process.stdout.readline()
+            if text in line:
+                return True
+            if not line:  # the tool closed its stdout: it ended
+                return False
+    return False
 
 
 def start_script(script, *args, display=None, env=None):

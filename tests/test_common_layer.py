@@ -1,4 +1,5 @@
 """The common layer (app.py, video.py and the other shared modules) is one module copied into every folder."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -405,21 +406,31 @@ def _xauthority(path, number, cookie):
     return path
 
 
+@contextlib.contextmanager
+def _x_server(auth_dir=None):
+    """A fresh Xvfb, as xvfb-run starts it (it resets when its last client leaves); yields (DISPLAY, the
+    XAUTHORITY file that lets clients in, or None). With `auth_dir` it lets in only clients with its cookie."""
+    number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    auth = _xauthority(auth_dir / "xauth", number, os.urandom(16)) if auth_dir else None
+    server = subprocess.Popen(["Xvfb", f":{number}", *(["-auth", str(auth)] if auth else []), "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.05)
+        yield f":{number}", auth
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
 def guarded_x_server(tmp_path):
     """An X server that lets in only clients with its cookie: (DISPLAY, the right XAUTHORITY file)."""
-    number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
-    auth = _xauthority(tmp_path / "xauth", number, os.urandom(16))
-    server = subprocess.Popen(["Xvfb", f":{number}", "-auth", str(auth), "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}", auth
-    server.terminate()
-    server.wait(timeout=10)
+    with _x_server(tmp_path) as server:
+        yield server
 
 
 @pytest.mark.window  # starts an Xvfb of its own
@@ -438,6 +449,23 @@ def test_an_x_server_that_refuses_the_client_is_not_used(guarded_x_server, tmp_p
     result = _run_tool(["--target", "object", "--source", str(clip)], env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("hand_tracking: warning: no display found")
+
+
+@pytest.mark.window  # starts Xvfbs of its own
+def test_the_display_check_leaves_a_lone_x_server_open_to_the_gui():
+    """An X server with no other client resets when its last client leaves, and refuses connections meanwhile.
+    The check's own connections made it refuse the check (the tool ran headless) or the GUI's connection right
+    after it (Qt aborts the process): 19 of 30 fresh servers. Here, on 8 fresh servers, both must get in."""
+    probe = ("import ctypes, os; from hand_tracking.app import display_available; ok = display_available(); "
+             "xcb = ctypes.CDLL('libxcb.so.1'); xcb.xcb_connect.restype = ctypes.c_void_p; "
+             "xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]; "
+             "gui = xcb.xcb_connect(os.environ['DISPLAY'].encode(), None); "
+             "print(ok, xcb.xcb_connection_has_error(gui) == 0)")
+    for _ in range(8):
+        with _x_server() as (display, _):
+            result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=dict(os.environ, DISPLAY=display),
+                                    capture_output=True, text=True, timeout=60)
+        assert result.stdout.split() == ["True", "True"], result.stdout + result.stderr
 
 
 def test_a_wayland_session_without_x_is_not_used_by_a_gui_that_speaks_x_only(tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import (ROOT, quit_window, read_events, run_script, send_key, start_script, wait_for_events,
-                      wait_for_window, write_video)
+                      wait_for_stdout, wait_for_window, write_video)
 from hand_tracking import benchmark, colors, synthetic
 from hand_tracking.detect import ColourLocator, Detection, find_object
 from hand_tracking.tracker import DETECTED, LOST, PREDICTED, KalmanTracker
@@ -210,8 +210,14 @@ def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
     proc = start_script(RUN, "--target", "object", "--source", clip, "--save-profile", profile, display=xvfb)
     try:
         window = wait_for_window(xvfb, "hand_tracking", process=proc)
-        send_key(xvfb, window, "k")
-        time.sleep(1.0)
+        # OpenCV's selectROI says so on stdout when it starts; a key sent as the window first maps can be lost
+        for _ in range(3):
+            send_key(xvfb, window, "k")
+            if wait_for_stdout(proc, "Select a ROI", timeout=3):
+                break
+        else:
+            raise AssertionError("the k key never started the selection")
+        time.sleep(0.3)  # selectROI prints before it takes the mouse
         env = dict(os.environ, DISPLAY=xvfb)
         # Drag a box well inside the square (the window may add a toolbar above the image).
         subprocess.run(["xdotool", "mousemove", "--window", window, "260", "200", "mousedown", "1",
@@ -223,6 +229,7 @@ def test_calibration_learns_the_selected_colour(xvfb, tmp_path):
         stderr = quit_window(xvfb, window, proc)
     finally:
         proc.kill()
+    assert profile.exists(), f"no profile saved; the tool's stderr:\n{stderr}"
     ranges = colors.load_profile(str(profile))
     assert len(ranges) == 1
     (h_lo, _, _), (h_hi, _, _) = ranges[0]
