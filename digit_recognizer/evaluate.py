@@ -97,7 +97,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     images, labels, name = load_data(args.data, args.split)
     stroke = round(args.stroke * UPSAMPLE) / UPSAMPLE
-    ink, emptied = 1.0, 0
+    ink, faded = 1.0, 0
     if stroke:
         if any(image.shape != (28, 28) for image in images):
             raise ToolError("--stroke is for MNIST's 28x28 digits (its pixels are theirs), not a folder of images")
@@ -105,7 +105,7 @@ def main(argv=None):
         ink = float(changed.astype(np.float64).sum() / max(images.astype(np.float64).sum(), 1e-9))
         # digits the thinning faded to under a fifth of their brightness (stroke.EMPTIED); the preprocessing scales
         # each digit to its own brightest pixel, so a model may still read them
-        emptied = int((changed.max(axis=(1, 2)) < EMPTIED * images.max(axis=(1, 2))).sum())
+        faded = int((changed.max(axis=(1, 2)) < EMPTIED * images.max(axis=(1, 2))).sum())
         images, name = changed, f"{name}_stroke{stroke:+g}"
     models = load_models([args.model] if args.model else MODEL_NAMES, args.models_dir)
     out = Path(args.out or args.models_dir)
@@ -114,7 +114,8 @@ def main(argv=None):
     force = {model_name: check_report(path, REPORT, args.force) for model_name, path in pictures.items()}
     x = to_mnist_batch(images)
     accuracies = {}
-    strokes = f", every stroke {stroke:+g} px a side (ink x{ink:.2f}, {emptied} digits faded under a fifth)" if stroke else ""
+    strokes = (f", every stroke {stroke:+g} px a side (ink x{ink:.2f}, {faded} digits faded under a fifth)"
+               if stroke else "")
     print(f"{len(labels)} images ({name}{strokes}); accuracy per class 0 ... 9:")
     for model_name, model in models.items():
         predicted = model.predict_proba(x).argmax(axis=1)
@@ -128,7 +129,7 @@ def main(argv=None):
                            REPORT)
     chosen = args.model or max(accuracies, key=accuracies.get)
     print(json.dumps({"accuracy": accuracies[chosen], "n": int(len(labels)), "model": chosen, "data": name,
-                      "stroke": stroke, "ink": round(ink, 3), "faded": emptied, "models": accuracies}))
+                      "stroke": stroke, "ink": round(ink, 3), "faded": faded, "models": accuracies}))
     return 0
 
 

@@ -18,6 +18,7 @@ import cv2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ("hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator")
 DATA = Path(__file__).resolve().parent / "data"
 
 

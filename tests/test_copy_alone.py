@@ -13,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, TOOLS
 
-TOOLS = ("hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator")
 # run.py of each tool on something the copied folder has or generates; --model dlib keeps facenet off TensorFlow
 RUN_ARGS = {
     "hand_tracking": ["--source", "synthetic"],

@@ -10,9 +10,8 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, TOOLS
 
-FOLDERS = ["hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator"]  # every tool
 ENTRY = re.compile(r"^- `([^`]+)`")
 PATH = re.compile(r"`([\w./-]+(?:\.py|/))`")  # a backticked file name or folder/ in the map's text
 
@@ -44,7 +43,7 @@ def check_file_map(folder, root=ROOT):
     assert not absent, f"{folder}/README.md's file map names {absent}, which {folder}/ does not hold"
 
 
-@pytest.mark.parametrize("folder", FOLDERS)
+@pytest.mark.parametrize("folder", TOOLS)
 def test_the_readme_opens_with_a_map_of_every_file(folder):
     check_file_map(folder)
 

@@ -7,9 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-
-TOOLS = ["hand_tracking", "drowsiness", "digit_recognizer", "devanagari", "facenet", "emojinator"]
+from conftest import ROOT, TOOLS
 BLOCK = re.compile(r"^`python (\S+\.py) --help`\n```text\n(.*?)^```$", re.M | re.S)
 
 
